@@ -1,0 +1,176 @@
+"""One Altair theme and one renderer for the whole book.
+
+Importing this module registers and enables both:
+
+* the ``report`` theme (Okabe-Ito colour-blind-safe palette, one font, one size);
+* the ``report`` renderer, whose output is deterministic and draws with **no network**:
+
+  - ``text/html``: a ``<div class="report-chart">`` with a stable id (a hash of the spec), the
+    chart's alt text as ``aria-label``, and an inline script that calls ``vegaEmbed``. The Vega
+    runtime itself is served by the book (``_static/altair-offline.js``, written by
+    ``book/_ext/report_ext.py`` from the bundle inside ``vl-convert-python``), never a CDN;
+  - ``image/png``: a static rendering (vl-convert, no browser) for non-HTML builders (PDF);
+  - ``text/plain``: a one-line description.
+
+The renderer refuses charts without alt text (a top-level ``description``) and charts whose
+params or views were auto-named by Altair (``param_3``, ``view_2``), because those names depend on
+how many charts the session made before and would make stored outputs unstable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from typing import Any
+
+import altair as alt
+
+THEME = "report"
+RENDERER = "report"
+
+# Okabe & Ito (2008) colour-blind-safe palette, black last.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+WIDTH = 560
+HEIGHT = 340
+EMBED_OPTIONS = {"renderer": "svg", "actions": False}
+AUTO_NAME_RE = re.compile(r'"(param|view)_\d+"')
+
+
+def report_theme() -> alt.theme.ThemeConfig:
+    axis = {
+        "labelFont": FONT,
+        "titleFont": FONT,
+        "labelFontSize": 12,
+        "titleFontSize": 13,
+        "titleFontWeight": "normal",
+        "gridColor": "#e5e5e5",
+        "domainColor": "#888888",
+        "tickColor": "#888888",
+    }
+    return alt.theme.ThemeConfig(
+        {
+            "config": {
+                "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+                "font": FONT,
+                "axis": axis,
+                "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 12, "titleFontSize": 12},
+                "title": {"font": FONT, "fontSize": 15, "fontWeight": "normal", "anchor": "start"},
+                "range": {"category": PALETTE},
+                "line": {"strokeWidth": 2},
+                "point": {"size": 50, "filled": True},
+                "circle": {"size": 50},
+            }
+        }
+    )
+
+
+def _check_spec(spec: dict) -> str:
+    description = spec.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise ValueError(
+            "chart has no alt text: give the top-level chart .properties(description='...') "
+            "one or two sentences saying what it shows"
+        )
+    text = json.dumps(spec, sort_keys=True)
+    found = AUTO_NAME_RE.search(text)
+    if found:
+        raise ValueError(
+            f"chart uses an auto-generated name {found.group(0)}: name every param "
+            "(alt.param(name=...), alt.selection_point(name=...)) so outputs are deterministic"
+        )
+    return description.strip()
+
+
+def spec_json(spec: dict) -> str:
+    """Canonical JSON for a spec: sorted keys, no spaces, safe to inline in a <script>."""
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("</", "<\\/")
+
+
+def chart_id(spec: dict) -> str:
+    return "report-chart-" + hashlib.sha256(spec_json(spec).encode("utf-8")).hexdigest()[:16]
+
+
+def render_html(spec: dict) -> str:
+    description = _check_spec(spec)
+    cid = chart_id(spec)
+    embed = json.dumps(EMBED_OPTIONS, sort_keys=True, separators=(",", ":"))
+    return (
+        f'<div class="report-chart" id="{cid}" role="img" aria-label="{html.escape(description)}"></div>\n'
+        '<script type="text/javascript">\n'
+        "(function () {\n"
+        "  var el = document.currentScript.previousElementSibling;\n"
+        f"  var spec = {spec_json(spec)};\n"
+        "  if (typeof window.vegaEmbed !== 'function') {\n"
+        "    el.textContent = 'This chart needs the Vega runtime served with the book "
+        "(_static/altair-offline.js), which did not load.';\n"
+        "    console.error('report-chart: vegaEmbed is not loaded');\n"
+        "    return;\n"
+        "  }\n"
+        f"  window.vegaEmbed(el, spec, {embed}).catch(function (err) {{\n"
+        "    el.textContent = 'Chart failed to draw: ' + err;\n"
+        "    console.error('report-chart:', err);\n"
+        "  });\n"
+        "})();\n"
+        "</script>"
+    )
+
+
+def render_png(spec: dict) -> bytes:
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    return vlc.vegalite_to_png(spec, vl_version=vl_version_for_vl_convert(), scale=1, ppi=96)
+
+
+def report_renderer(spec: dict, **_: Any) -> dict:
+    import base64
+
+    description = _check_spec(spec)
+    return {
+        "text/html": render_html(spec),
+        "image/png": base64.b64encode(render_png(spec)).decode("ascii"),
+        "text/plain": f"<Chart: {description}>",
+    }
+
+
+def enable() -> None:
+    """Register and enable the report theme and renderer (idempotent)."""
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=True)(report_theme)
+    alt.theme.enable(THEME)
+    if RENDERER not in alt.renderers.names():
+        alt.renderers.register(RENDERER, report_renderer)
+    alt.renderers.enable(RENDERER)
+
+
+def javascript_bundle() -> str:
+    """The offline Vega runtime: vega + vega-lite + vega-embed from vl-convert-python.
+
+    Also pre-seeds ``window.VEGA_DEBUG`` with the versions Altair expects, so that Altair's own
+    default HTML output (if anything ever emits it) skips its CDN loader as well.
+    """
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+    from altair.vegalite.v6 import display as d
+
+    bundle = vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    return (
+        f"/* vega {vlc.get_vega_version()}, vega-lite {d.VEGALITE_VERSION}, "
+        f"vega-embed {vlc.get_vega_embed_version()}: bundled by vl-convert-python (BSD-3-Clause) */\n"
+        "(function(){\n" + bundle + "\n})();\n"
+        "window.VEGA_DEBUG = Object.assign(window.VEGA_DEBUG || {}, {"
+        f"vega_version: {d.VEGA_VERSION!r}, vegalite_version: {d.VEGALITE_VERSION!r}, "
+        f"vegaembed_version: {d.VEGAEMBED_VERSION!r}}});\n"
+    )
+
+
+def log_axis(title: str, **kwargs: Any) -> alt.Axis:
+    """A log-scale axis with powers-of-ten labels in the book's style."""
+    return alt.Axis(title=title, format="~e", **kwargs)
+
+
+enable()

@@ -1,0 +1,43 @@
+"""Invalidate the execution cache when analysis/ or data/ change.
+
+jupyter-cache keys a notebook on its code cells only, so a change to the analysis package or to a
+data table would otherwise leave stale outputs in the book. This script hashes ``analysis/**/*.py``
+and ``data/**`` and removes ``<build>/.jupyter_cache`` when the hash differs from the last build's.
+
+Usage: python scripts/cache_guard.py [BUILD_DIR]   (default: _build)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def inputs_hash() -> str:
+    digest = hashlib.sha256()
+    files = sorted(ROOT.glob("analysis/**/*.py")) + sorted(p for p in ROOT.glob("data/**/*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def main(build: str = "_build") -> None:
+    build_dir = ROOT / build
+    stamp = build_dir / ".inputs-hash"
+    current = inputs_hash()
+    if stamp.exists() and stamp.read_text().strip() != current:
+        cache = build_dir / ".jupyter_cache"
+        if cache.exists():
+            shutil.rmtree(cache)
+            print(f"analysis/ or data/ changed: cleared {cache.relative_to(ROOT)}")
+    build_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current + "\n")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

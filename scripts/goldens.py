@@ -1,0 +1,61 @@
+"""Regenerate the golden notebooks that nbval compares against.
+
+For every chapter ``notebooks/NAME.md`` (a Jupytext MyST notebook), write
+``tests/goldens/NAME.ipynb`` and execute it in a fresh kernel (working directory ``notebooks/``,
+as in the book build). Image outputs are dropped (nbval never compares them and they bloat git).
+Review ``git diff tests/goldens`` before committing: the diff *is* the change in results.
+
+Usage: python scripts/goldens.py [NAME ...]     (default: all chapter notebooks)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+GOLDENS = ROOT / "tests" / "goldens"
+
+
+def chapter_notebooks() -> list[Path]:
+    return [p for p in sorted(NOTEBOOKS.glob("*.md")) if "kernelspec" in jupytext.read(p).metadata]
+
+
+def strip_images(nb: nbformat.NotebookNode) -> None:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            for key in [k for k in out.get("data", {}) if k.startswith("image/")]:
+                del out["data"][key]
+                out.get("metadata", {}).pop(key, None)
+
+
+def regenerate(md: Path) -> float:
+    nb = jupytext.read(md)
+    nb.metadata.pop("jupytext", None)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    elapsed = time.perf_counter() - start
+    strip_images(nb)
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop("execution", None)
+    GOLDENS.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, GOLDENS / f"{md.stem}.ipynb")
+    return elapsed
+
+
+def main(names: list[str]) -> None:
+    targets = [NOTEBOOKS / f"{n.removesuffix('.md')}.md" for n in names] if names else chapter_notebooks()
+    for md in targets:
+        if not md.exists():
+            raise SystemExit(f"no such notebook: {md.relative_to(ROOT)}")
+        print(f"{md.relative_to(ROOT)} -> tests/goldens/{md.stem}.ipynb: {regenerate(md):.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
