@@ -39,7 +39,7 @@ test: install browser
 	$(BIN)/python -m pytest
 
 unit: install
-	$(BIN)/python -m pytest tests -p no:nbval -m "not site" --ignore=tests/goldens
+	$(BIN)/python -m pytest tests -m "not site" --ignore=tests/goldens
 
 goldens: install
 	$(BIN)/python scripts/goldens.py $(NB)

@@ -13,7 +13,7 @@ Importing this module registers and enables both:
   - ``text/plain``: a one-line description.
 
 The renderer refuses charts without alt text (a top-level ``description``) and charts whose
-params or views were auto-named by Altair (``param_3``, ``view_2``), because those names depend on
+params or views were auto-named by Altair (``param_3``, ``param_e4a49676…``, ``view_2``), because those names depend on
 how many charts the session made before and would make stored outputs unstable.
 """
 
@@ -36,7 +36,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 WIDTH = 560
 HEIGHT = 340
 EMBED_OPTIONS = {"renderer": "svg", "actions": False}
-AUTO_NAME_RE = re.compile(r'"(param|view)_\d+"')
+AUTO_NAME_RE = re.compile(r'"(param|view)_[0-9a-f]+"')
 
 
 def report_theme() -> alt.theme.ThemeConfig:
