@@ -16,6 +16,7 @@ help:
 	@echo "make clean    remove _build and _build_test (including the execution cache)"
 
 $(STAMP): requirements.txt pyproject.toml
+	bash scripts/ensure_venv.sh $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
