@@ -265,3 +265,157 @@ def counts(frame: pd.DataFrame) -> dict[str, int | float]:
     if len(hb_ratio):
         out["median_ratio_burden_to_authors"] = float(np.median(hb_ratio))
     return out
+
+
+def frontier(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows that set a new lowest top-1 error when taken in date order (ties: first published)."""
+    f = frame.sort_values(["publication_date", "top1_error_pct", "model"], kind="mergesort")
+    best = math.inf
+    keep = []
+    for i, err in zip(f.index, f["top1_error_pct"]):
+        if err < best:
+            keep.append(i)
+            best = err
+    return f.loc[keep].reset_index(drop=True)
+
+
+def coverage_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Models per publication year, and how many carry each compute measure."""
+    f = with_period(frame)
+    g = f.groupby("year")
+    out = pd.DataFrame({
+        "models": g.size(),
+        "with_any_compute": g.apply(lambda x: int((x["hardware_burden_flop"].notna() | x["operations_flop"].notna()).sum())),
+        "with_hardware_burden": g["hardware_burden_flop"].count(),
+        "with_operations": g["operations_flop"].count(),
+        "with_epoch_compute": g["epoch_training_compute_flop"].count(),
+    })
+    return out.astype(int)
+
+
+def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share of rows (%) with each input and measure filled, by period."""
+    f = with_period(frame)
+    cols = ["top5_error_pct", "extra_data", "params", "gflops_forward", "train_images", "epochs", "accelerator",
+            "accelerator_count", "train_hours", "hardware_burden_flop", "operations_flop", "epoch_training_compute_flop"]
+    rows = {}
+    for period, part in f.groupby("period", sort=False):
+        rows[period] = {c: 100.0 * part[c].notna().mean() for c in cols} | {"rows": len(part)}
+    out = pd.DataFrame(rows)
+    order = [p for p in ["to mid-2020", "mid-2020 to 2020-12", "2021-2025"] if p in out.columns]
+    return out[order]
+
+
+def _extra_label(value) -> str:
+    if _missing(value):
+        return "not established"
+    return "ImageNet-1k only" if value == "none" else "extra data"
+
+
+def coverage_chart(frame: pd.DataFrame):
+    import altair as alt
+
+    f = with_period(frame)
+    f["compute"] = np.where(f["hardware_burden_flop"].notna() | f["operations_flop"].notna(),
+                            "with a compute value", "no compute value")
+    agg = f.groupby(["year", "compute"]).size().reset_index(name="models")
+    chart = (
+        alt.Chart(agg)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="publication year"),
+            y=alt.Y("models:Q", title="models in the table"),
+            color=alt.Color("compute:N", title=None, sort=["with a compute value", "no compute value"]),
+            order=alt.Order("compute:N", sort="descending"),
+            tooltip=["year:O", "compute:N", "models:Q"],
+        )
+        .properties(
+            width=560, height=260,
+            description="Bar chart of ImageNet models in the table per publication year, split into rows with and without a training-compute value.",
+        )
+    )
+    return chart
+
+
+def comparison_frame(frame: pd.DataFrame, ours: str, theirs: str) -> pd.DataFrame:
+    f = frame[frame[ours].notna() & frame[theirs].notna()].copy()
+    if ours == "operations_flop":
+        f = f[f["operations_status"].isin(["reported", "estimated"])]
+    f["ratio"] = f[ours] / f[theirs]
+    f["year"] = f["publication_date"].dt.year
+    return f[["model", "year", ours, theirs, "ratio"]].sort_values("model").reset_index(drop=True)
+
+
+def comparison_chart(frame: pd.DataFrame, ours: str, theirs: str, ours_title: str, theirs_title: str, description: str):
+    """Log-log scatter of our compute against a reference, with the y = x line and 3x bands."""
+    import altair as alt
+
+    f = comparison_frame(frame, ours, theirs)
+    lo = 10 ** math.floor(math.log10(min(f[ours].min(), f[theirs].min()) / 3))
+    hi = 10 ** math.ceil(math.log10(max(f[ours].max(), f[theirs].max()) * 3))
+    xs = np.logspace(math.log10(lo), math.log10(hi), 2)
+    lines = pd.DataFrame(
+        [{"x": x, "y": x * k, "line": name} for k, name in [(1, "y = x"), (3, "3x above"), (1 / 3, "3x below")] for x in xs]
+    )
+    lines = lines[(lines["y"] >= lo) & (lines["y"] <= hi)]
+    scale = alt.Scale(type="log", domain=[lo, hi])
+    guide = (
+        alt.Chart(lines)
+        .mark_line(color="#888888")
+        .encode(
+            x=alt.X("x:Q", scale=scale, title=theirs_title),
+            y=alt.Y("y:Q", scale=scale, title=ours_title),
+            detail="line:N",
+            strokeDash=alt.condition(alt.datum.line == "y = x", alt.value([1, 0]), alt.value([4, 4])),
+        )
+    )
+    pts = (
+        alt.Chart(f)
+        .mark_circle(size=70)
+        .encode(
+            x=alt.X(f"{theirs}:Q", scale=scale),
+            y=alt.Y(f"{ours}:Q", scale=scale),
+            color=alt.Color("year:O", title="year"),
+            tooltip=["model:N", "year:O", alt.Tooltip(f"{ours}:Q", format=".3g"),
+                     alt.Tooltip(f"{theirs}:Q", format=".3g"), alt.Tooltip("ratio:Q", format=".3g")],
+        )
+    )
+    labels = pts.mark_text(align="left", dx=7, fontSize=10).encode(text="model:N", color=alt.value("#333333"))
+    return (guide + pts + labels).properties(width=480, height=400, description=description)
+
+
+def frontier_chart(frame: pd.DataFrame):
+    """Top-1 error of every row over time (log axis), with the best-so-far frontier as a step line."""
+    import altair as alt
+
+    f = frame.copy()
+    f["training data"] = f["extra_data"].map(_extra_label)
+    pts = f[["model", "publication_date", "top1_error_pct", "training data"]]
+    fr = frontier(frame)[["model", "publication_date", "top1_error_pct"]]
+    end = pd.DataFrame({"model": ["(latest)"], "publication_date": [frame["publication_date"].max()],
+                        "top1_error_pct": [fr["top1_error_pct"].min()]})
+    step = pd.concat([fr, end], ignore_index=True)
+    yscale = alt.Scale(type="log", domain=[5, 60])
+    base = alt.Chart(pts).mark_circle(size=40, opacity=0.7).encode(
+        x=alt.X("publication_date:T", title="publication date"),
+        y=alt.Y("top1_error_pct:Q", scale=yscale, title="top-1 error (%), log scale"),
+        color=alt.Color("training data:N", sort=["ImageNet-1k only", "extra data", "not established"]),
+        tooltip=["model:N", alt.Tooltip("publication_date:T"), alt.Tooltip("top1_error_pct:Q", format=".2f"), "training data:N"],
+    )
+    line = alt.Chart(step).mark_line(interpolate="step-after", color="#000000").encode(
+        x="publication_date:T", y=alt.Y("top1_error_pct:Q", scale=yscale)
+    )
+    return (base + line).properties(
+        width=560, height=340,
+        description="Scatter of ImageNet top-1 error against publication date for every model in the table, coloured by whether extra training data was used, with a black step line for the best result so far.",
+    )
+
+
+def benchmark() -> dict[str, float]:
+    """Timing of loading + validating both tables (for scripts/bench.py)."""
+    import time
+
+    t0 = time.perf_counter()
+    hw = load_hardware()
+    load_models(hardware=hw)
+    return {"evidence_load_validate_s": time.perf_counter() - t0}

@@ -110,6 +110,17 @@ EPOCH_HARDWARE = {
     "Google TPU v5p": "TPU v5p",
 }
 
+# Accelerator spellings in curated files -> our names (recorded in the row's note)
+ACCEL_ALIASES = {
+    "GeForce GTX Titan": "GTX Titan",
+    "NVIDIA GeForce GTX Titan": "GTX Titan",
+    "GTX TITAN X": "GTX Titan X",
+    "GeForce GTX Titan X": "GTX Titan X",
+    "GeForce GTX 580": "GTX 580",
+    "GTX Titan Black": "GTX Titan Black",
+    "GeForce GTX Titan Black": "GTX Titan Black",
+}
+
 # Extra training data, flagged only where the model name or paper makes it clear.
 # (pattern on model name, pattern on paper title, value, reason)
 EXTRA_DATA_RULES = [
@@ -243,17 +254,21 @@ def read_curated(excluded: list[dict]) -> list[dict]:
                     pd.Timestamp(value)
                 except ValueError:
                     problem = f"publication_date {value!r} not a date"
-            elif field == "accelerator" and value not in HARDWARE:
+            elif field == "accelerator" and ACCEL_ALIASES.get(value, value) not in HARDWARE:
                 problem = f"accelerator {value!r} not in the hardware table"
             if problem:
                 print(f"WARNING {name} row {line} ({model}/{field}): {problem}; row not used", file=sys.stderr)
                 excluded.append({"origin": f"curated/{name}", "row": line, "model": model, "reason": f"{field}: {problem}"})
                 continue
+            note = r["note"].strip()
+            if field == "accelerator" and value in ACCEL_ALIASES and ACCEL_ALIASES[value] != value:
+                note = f"{note} [accelerator {value!r} read as {ACCEL_ALIASES[value]!r}]".strip()
+                value = ACCEL_ALIASES[value]
             rows.append({
                 "file": name, "line": line, "model": model, "field": field,
                 "value": float(value) if field in NUMERIC_FIELDS else value,
                 "source": norm_source(r["source"]) or "", "status": r["status"].strip(),
-                "note": r["note"].strip(),
+                "note": note,
             })
     return rows
 
