@@ -25,6 +25,7 @@ from sphinx.util.docutils import SphinxDirective
 
 LOGGER = logging.getLogger(__name__)
 VEGA_JS = "altair-offline.js"
+CSS_FILE = "report.css"
 RESULTS_JSON = "results.json"
 CHART_MARKER = 'class="report-chart"'
 METADATA_KEY = "report"
@@ -70,6 +71,9 @@ def _builder_inited(app: Sphinx) -> None:
         return
     _write_vega(app)
     _copy_mathjax(app)
+    static = Path(app.outdir) / "_static"
+    shutil.copy2(Path(__file__).with_name(CSS_FILE), static / CSS_FILE)
+    app.add_css_file(CSS_FILE)
 
 
 def _html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -145,35 +149,55 @@ def _format_value(value) -> str:
     return str(value)
 
 
-def _numbers_table(app: Sphinx, fromdocname: str, numbers: dict[str, dict]) -> nodes.Node:
-    table = nodes.table(classes=["report-numbers"])
-    group = nodes.tgroup(cols=4)
-    table += group
-    for width in (30, 18, 12, 40):
-        group += nodes.colspec(colwidth=width)
-    head = nodes.thead()
-    group += head
-    row = nodes.row()
-    for label in ("key", "value", "unit", "chapter"):
-        row += nodes.entry("", nodes.paragraph(text=label))
-    head += row
-    body = nodes.tbody()
-    group += body
-    for key, entry in numbers.items():
-        row = nodes.row(ids=[f"number-{key.replace('_', '-')}"])
-        row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=key)))
-        row += nodes.entry("", nodes.paragraph(text=_format_value(entry["value"])))
-        row += nodes.entry("", nodes.paragraph(text=entry["unit"]))
-        para = nodes.paragraph()
-        ref = nodes.reference(
-            "", entry["title"], internal=True, refuri=app.builder.get_relative_uri(fromdocname, entry["chapter"])
-        )
-        para += ref
-        if entry.get("note"):
-            para += nodes.Text(f": {entry['note']}")
-        row += nodes.entry("", para)
-        body += row
-    return table
+def _toc_order(app: Sphinx) -> list[str]:
+    """Documents in reading order (depth-first through the toctrees from the root document)."""
+    order: list[str] = []
+
+    def visit(doc: str) -> None:
+        if doc in order:
+            return
+        order.append(doc)
+        for child in app.env.toctree_includes.get(doc, []):
+            visit(child)
+
+    visit(app.config.root_doc)
+    return order
+
+
+def _numbers_table(app: Sphinx, fromdocname: str, numbers: dict[str, dict]) -> list[nodes.Node]:
+    order = {doc: i for i, doc in enumerate(_toc_order(app))}
+    chapters = sorted({e["chapter"] for e in numbers.values()}, key=lambda d: (order.get(d, len(order)), d))
+    out: list[nodes.Node] = []
+    for chapter in chapters:
+        entries = {k: e for k, e in numbers.items() if e["chapter"] == chapter}
+        title = next(iter(entries.values()))["title"]
+        heading = nodes.paragraph(classes=["report-numbers-chapter"])
+        heading += nodes.strong("", "", nodes.reference(
+            "", title, internal=True, refuri=app.builder.get_relative_uri(fromdocname, chapter)))
+        heading += nodes.Text(f" ({len(entries)} numbers)")
+        out.append(heading)
+        table = nodes.table(classes=["report-numbers"])
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (36, 22, 42):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        row = nodes.row()
+        for label in ("key", "value", "what it is"):
+            row += nodes.entry("", nodes.paragraph(text=label))
+        head += row
+        body = nodes.tbody()
+        group += body
+        for key, entry in entries.items():
+            row = nodes.row(ids=[f"number-{key.replace('_', '-')}"])
+            row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=key)))
+            value = _format_value(entry["value"]) + (f" {entry['unit']}" if entry["unit"] else "")
+            row += nodes.entry("", nodes.paragraph(text=value))
+            row += nodes.entry("", nodes.paragraph(text=entry.get("note", "")))
+            body += row
+        out.append(table)
+    return out
 
 
 def _doctree_resolved(app: Sphinx, doctree, fromdocname: str) -> None:
@@ -182,7 +206,7 @@ def _doctree_resolved(app: Sphinx, doctree, fromdocname: str) -> None:
         return
     numbers = collect_numbers(app)
     for node in placeholders:
-        node.replace_self(_numbers_table(app, fromdocname, numbers))
+        node.replace_self(_numbers_table(app, fromdocname, numbers) or [nodes.paragraph(text="No numbers yet.")])
 
 
 def _env_get_outdated(app, env, added, changed, removed):
