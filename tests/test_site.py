@@ -181,3 +181,16 @@ def test_sliders_redraw_their_charts(built_site, browser):
         finally:
             page.close()
     assert checked >= 1
+
+
+def test_non_html_builder_gets_png_charts(built_site):
+    """The LaTeX/PDF route shows each chart as its PNG fallback, never as a text repr."""
+    from conftest import run_build
+
+    proc = run_build("latex")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    tex = (built_site.root / "latex" / "report.tex").read_text()
+    n_charts = sum(p.read_text().count('class="report-chart"') for p in built_site.html.rglob("*.html"))
+    n_images = tex.count("\\sphinxincludegraphics")
+    assert n_charts > 0 and n_images >= n_charts, f"{n_images} images in report.tex for {n_charts} charts"
+    assert "<Chart:" not in tex and "alt.LayerChart" not in tex and "alt.Chart" not in tex
