@@ -285,10 +285,10 @@ def coverage_table(frame: pd.DataFrame) -> pd.DataFrame:
     g = f.groupby("year")
     out = pd.DataFrame({
         "models": g.size(),
-        "with_any_compute": g.apply(lambda x: int((x["hardware_burden_flop"].notna() | x["operations_flop"].notna()).sum())),
-        "with_hardware_burden": g["hardware_burden_flop"].count(),
-        "with_operations": g["operations_flop"].count(),
-        "with_epoch_compute": g["epoch_training_compute_flop"].count(),
+        "any compute": g.apply(lambda x: int((x["hardware_burden_flop"].notna() | x["operations_flop"].notna()).sum())),
+        "burden": g["hardware_burden_flop"].count(),
+        "operations": g["operations_flop"].count(),
+        "Epoch compute": g["epoch_training_compute_flop"].count(),
     })
     return out.astype(int)
 
@@ -325,7 +325,8 @@ def coverage_chart(frame: pd.DataFrame):
         .encode(
             x=alt.X("year:O", title="publication year"),
             y=alt.Y("models:Q", title="models in the table"),
-            color=alt.Color("compute:N", title=None, sort=["with a compute value", "no compute value"]),
+            color=alt.Color("compute:N", title=None, sort=["with a compute value", "no compute value"],
+                            legend=alt.Legend(orient="top")),
             order=alt.Order("compute:N", sort="descending"),
             tooltip=["year:O", "compute:N", "models:Q"],
         )
@@ -351,13 +352,13 @@ def comparison_chart(frame: pd.DataFrame, ours: str, theirs: str, ours_title: st
     import altair as alt
 
     f = comparison_frame(frame, ours, theirs)
-    lo = 10 ** math.floor(math.log10(min(f[ours].min(), f[theirs].min()) / 3))
-    hi = 10 ** math.ceil(math.log10(max(f[ours].max(), f[theirs].max()) * 3))
-    xs = np.logspace(math.log10(lo), math.log10(hi), 2)
+    lo = 10.0 ** math.floor(math.log10(min(f[ours].min(), f[theirs].min()) / 3))
+    hi = 10.0 ** math.ceil(math.log10(max(f[ours].max(), f[theirs].max()) * 3))
     lines = pd.DataFrame(
-        [{"x": x, "y": x * k, "line": name} for k, name in [(1, "y = x"), (3, "3x above"), (1 / 3, "3x below")] for x in xs]
+        [{"x": lo, "y": lo, "line": "y = x"}, {"x": hi, "y": hi, "line": "y = x"},
+         {"x": lo, "y": 3 * lo, "line": "3x above"}, {"x": hi / 3, "y": hi, "line": "3x above"},
+         {"x": 3 * lo, "y": lo, "line": "3x below"}, {"x": hi, "y": hi / 3, "line": "3x below"}]
     )
-    lines = lines[(lines["y"] >= lo) & (lines["y"] <= hi)]
     scale = alt.Scale(type="log", domain=[lo, hi])
     guide = (
         alt.Chart(lines)
@@ -375,7 +376,7 @@ def comparison_chart(frame: pd.DataFrame, ours: str, theirs: str, ours_title: st
         .encode(
             x=alt.X(f"{theirs}:Q", scale=scale),
             y=alt.Y(f"{ours}:Q", scale=scale),
-            color=alt.Color("year:O", title="year"),
+            color=alt.Color("year:O", title="publication year", legend=alt.Legend(orient="bottom", direction="horizontal")),
             tooltip=["model:N", "year:O", alt.Tooltip(f"{ours}:Q", format=".3g"),
                      alt.Tooltip(f"{theirs}:Q", format=".3g"), alt.Tooltip("ratio:Q", format=".3g")],
         )

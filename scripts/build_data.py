@@ -489,12 +489,14 @@ def build_models(up: dict, curated: list[dict], name_map: dict, hardware: pd.Dat
             row["gflops_status"] = "reported" if cur["gflops_forward"]["status"] == "reported" else "estimated"
             cnote("gflops_forward")
         elif nm.get("timm_arch"):
-            key = (nm["timm_arch"], int(nm["timm_img_size"]))
-            if key not in gmacs:
-                raise SystemExit(f"timm benchmark has no row for {key}")
-            row["gflops_forward"] = round(2 * gmacs[key], 4)
-            row["gflops_status"] = "estimated"
-            notes.append(f"GFLOPs = 2 x timm GMACs of {key[0]} at {key[1]} px")
+            key = (nm["timm_arch"], int(row["eval_resolution_px"]))
+            if key in gmacs:
+                row["gflops_forward"] = round(2 * gmacs[key], 4)
+                row["gflops_status"] = "estimated"
+                notes.append(f"GFLOPs = 2 x timm GMACs of {key[0]} at {key[1]} px")
+            else:
+                row["gflops_status"] = "empty"
+                notes.append(f"no timm benchmark for {key[0]} at the evaluation resolution {key[1]} px: GFLOPs left empty")
         else:
             row["gflops_status"] = "empty"
         # ---- training set and epochs
