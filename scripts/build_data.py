@@ -85,6 +85,19 @@ HARDWARE = {
     "NVIDIA Kepler GPU (unspecified)": ("NVIDIA", "gpu", "", [], None, "Kepler-generation GPU not named further (name used in the curated training file): no single peak, so no burden"),
     "CPU": ("various", "cpu", "", [], None, "generic CPU: no single peak, so no hardware burden is computed"),
 }
+# Our names -> mlco2 gpus.csv names (cross-check only; that file is hand-entered and has known errors)
+MLCO2_NAMES = {
+    "GTX 1080 Ti": "GTX 1080 Ti", "GTX Titan X": "GTX TITAN X", "Titan X (Pascal)": "TITAN X Pascal", "Titan Xp": "Titan Xp",
+    "K40": "Tesla K40c", "K80": "Tesla K80", "M40": "Tesla M40 24GB", "P100 PCIe": "Tesla P100",
+    "V100 PCIe": "Tesla V100-PCIE-16GB", "V100 SXM2": "Tesla V100-SXM2-16GB", "A100 SXM4 80GB": "A100 SXM4 80 GB",
+    "H100 SXM5": "H100 SXM", "TPU v2": "TPUv2 Chip", "TPU v3": "TPUv3 Chip",
+}
+
+
+def _differs(a, b, tol=0.05) -> bool:
+    return isnum(a) and isnum(b) and abs(a - b) > tol * max(abs(a), abs(b))
+
+
 # Epoch 'Training hardware' strings -> our accelerator names
 EPOCH_HARDWARE = {
     "NVIDIA GeForce GTX 580": "GTX 580",
@@ -215,6 +228,8 @@ def read_upstream(up: Path) -> dict:
         "prices": pd.read_csv(need("epoch-training-cost-trends/Hardware prices.csv")),
         "timm_bench": pd.read_csv(need("timm-results/benchmark-infer-amp-nchw-pt291-cu130-5090.csv")),
         "frontier": pd.read_csv(need("computerprogress-site/frontier_points_2021.csv")),
+        "ml_hardware": pd.read_csv(need("epoch-ml-hardware/ml_hardware.csv")),
+        "mlco2": pd.read_csv(need("mlco2-impact/gpus.csv"), skipinitialspace=True),
     }
 
 
@@ -316,6 +331,33 @@ def build_hardware(up: dict) -> pd.DataFrame:
         else:
             rec["burden_precision"], rec["burden_peak_flops"] = None, math.nan
         rec["authors_peak_flops"] = authors_peak if authors_peak else math.nan
+        # cross-checks against Epoch's ml_hardware.csv (same chip names) and mlco2's gpus.csv
+        mlh = up["ml_hardware"]
+        mrow = mlh[mlh["Hardware name"] == chip] if chip else mlh.iloc[0:0]
+        if len(mrow):
+            m = mrow.iloc[0]
+            for col, label in [("FP32 (single precision) performance (FLOP/s)", "FP32"),
+                               ("Tensor-FP16/BF16 performance (FLOP/s)", "tensor 16-bit")]:
+                ours = rec["peak_fp32_flops"] if label == "FP32" else rec["peak_tensor_16bit_flops"]
+                if _differs(ours, float(m[col]) if pd.notna(m[col]) else math.nan):
+                    notes.append(f"ml_hardware.csv gives {label} {float(m[col]):.4g} FLOP/s")
+            mt = float(m["TDP (W)"]) if pd.notna(m["TDP (W)"]) else math.nan
+            if not isnum(rec["tdp_w"]) and isnum(mt):
+                rec["tdp_w"] = mt
+                notes.append("TDP from Epoch ml_hardware.csv (chip dataset has none)")
+            elif _differs(rec["tdp_w"], mt):
+                notes.append(f"ml_hardware.csv gives TDP {mt:g} W")
+        mc = up["mlco2"]
+        if name in MLCO2_NAMES:
+            crow = mc[mc["name"].str.strip() == MLCO2_NAMES[name]]
+            if len(crow):
+                cr = crow.iloc[0]
+                ct = float(cr["tdp_watts"]) if pd.notna(cr["tdp_watts"]) else math.nan
+                if _differs(rec["tdp_w"], ct):
+                    notes.append(f"mlco2 gpus.csv gives TDP {ct:g} W")
+                c32 = pd.to_numeric(cr["TFLOPS32"], errors="coerce") * 1e12
+                if kind == "gpu" and _differs(rec["peak_fp32_flops"], c32):
+                    notes.append(f"mlco2 gpus.csv gives FP32 {c32:.4g} FLOP/s")
         sel = prices[prices["Hardware model"].isin(price_names)] if price_names else prices.iloc[0:0]
         od = sel.dropna(subset=["Price per chip-hour (on-demand)"])
         if len(od):
@@ -323,8 +365,10 @@ def build_hardware(up: dict) -> pd.DataFrame:
             rec["cloud_price_n"] = int(len(od))
             dates = od["Price date"].astype(str).str[:10]
             rec["cloud_price_first_date"], rec["cloud_price_last_date"] = dates.min(), dates.max()
+            rec["price_source"] = "Epoch AI Hardware prices.csv, on-demand price per chip-hour, rows for " + " | ".join(sorted(set(od["Hardware model"])))
         else:
-            rec.update(cloud_price_usd_per_hour=math.nan, cloud_price_n=0, cloud_price_first_date=None, cloud_price_last_date=None)
+            rec.update(cloud_price_usd_per_hour=math.nan, cloud_price_n=0, cloud_price_first_date=None, cloud_price_last_date=None,
+                       price_source=None)
         rec["notes"] = "; ".join(notes)
         rows.append(rec)
     cols = evidence.column_names("hardware")
