@@ -192,3 +192,56 @@ def test_charts_build_with_alt_text(models):
 def test_benchmark_returns_numbers():
     out = evidence.benchmark()
     assert all(isinstance(v, float) for v in out.values())
+
+
+def _build_module():
+    sys.path.insert(0, str(paths.ROOT / "scripts"))
+    import build_data
+
+    return build_data
+
+
+@needs_upstream
+def test_check_mode_detects_a_difference(tmp_path, monkeypatch, capsys):
+    bd = _build_module()
+    for name in ["imagenet_models.csv", "hardware.csv", "imagenet_excluded.csv"]:
+        (tmp_path / name).write_bytes((paths.DATA / name).read_bytes())
+    text = (tmp_path / "imagenet_models.csv").read_text().replace("VGG-19", "VGG-91", 1)
+    (tmp_path / "imagenet_models.csv").write_text(text)
+    monkeypatch.setattr(bd.paths, "DATA", tmp_path)
+    assert bd.main(["--check", "--upstream", str(UPSTREAM)]) == 1
+    assert "VGG-91" in capsys.readouterr().out
+
+
+@needs_upstream
+def test_curated_values_win_and_bad_rows_are_listed(tmp_path, monkeypatch):
+    bd = _build_module()
+    cur = tmp_path / "curated"
+    cur.mkdir()
+    (cur / "name_map.csv").write_bytes((paths.DATA / "curated" / "name_map.csv").read_bytes())
+    (cur / "paper_values_d1.csv").write_text(
+        "model,field,value,source,status,note\n"
+        "VGG-19,top1_error_pct,25.0,arXiv:1409.1556,reported,test override\n"
+        "VGG-19,accelerator,Abacus 9000,arXiv:1409.1556,reported,bad device\n"
+        "VGG-19,epochs,-3,arXiv:1409.1556,reported,bad number\n"
+    )
+    monkeypatch.setattr(bd, "CURATED", cur)
+    monkeypatch.setattr(bd, "CURATED_FILES", ["paper_values_d1.csv"])
+    texts = bd.build(UPSTREAM)
+    import io
+
+    m = pd.read_csv(io.StringIO(texts["imagenet_models.csv"]))
+    row = m[m["model"] == "VGG-19"].iloc[0]
+    assert row["top1_error_pct"] == 25.0 and row["accuracy_source"] == "paper"
+    ex = pd.read_csv(io.StringIO(texts["imagenet_excluded.csv"]))
+    bad = ex[ex["origin"] == "curated/paper_values_d1.csv"]
+    assert list(bad["row"]) == [3, 4]
+    assert "Abacus 9000" in bad.iloc[0]["reason"] and "not a positive number" in bad.iloc[1]["reason"]
+
+
+def test_fmt_is_deterministic():
+    bd = _build_module()
+    assert bd.fmt(1.0) == "1" and bd.fmt(12.5) == "12.5" and bd.fmt(1.23456789e21) == "1.23457e+21"
+    assert bd.fmt(float("nan")) == "" and bd.fmt(None) == ""
+    assert bd.norm_source("http://arxiv.org/abs/1512.03385v1") == "arXiv:1512.03385"
+    assert bd.parse_params("480M") == (480_000_000, "") and math.isnan(bd.parse_params("4.0")[0])
