@@ -420,3 +420,20 @@ def benchmark() -> dict[str, float]:
     hw = load_hardware()
     load_models(hardware=hw)
     return {"evidence_load_validate_s": time.perf_counter() - t0}
+
+
+def hardware_summary(hw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Accelerators used by at least one row (or listed by the authors): peaks in TFLOP/s, price in USD/h."""
+    used = frame["accelerator"].dropna().value_counts()
+    h = hw.set_index("accelerator")
+    keep = sorted(set(used.index) | set(h.index[h["authors_peak_flops"].notna()]))
+    out = pd.DataFrame({
+        "rows": [int(used.get(a, 0)) for a in keep],
+        "FP32 TFLOP/s": (h.loc[keep, "peak_fp32_flops"] / 1e12).round(2).values,
+        "16-bit tensor TFLOP/s": (h.loc[keep, "peak_tensor_16bit_flops"] / 1e12).round(1).values,
+        "burden uses": h.loc[keep, "burden_precision"].values,
+        "authors' TFLOP/s": (h.loc[keep, "authors_peak_flops"] / 1e12).round(2).values,
+        "TDP W": h.loc[keep, "tdp_w"].values,
+        "USD per hour": h.loc[keep, "cloud_price_usd_per_hour"].round(2).values,
+    }, index=pd.Index(keep, name="accelerator"))
+    return out
