@@ -437,3 +437,11 @@ def hardware_summary(hw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         "USD per hour": h.loc[keep, "cloud_price_usd_per_hour"].round(2).values,
     }, index=pd.Index(keep, name="accelerator"))
     return out
+
+
+EXCLUDED_FILE = paths.DATA / "imagenet_excluded.csv"
+
+
+def load_excluded(path: Path = EXCLUDED_FILE, package: dict | None = None) -> pd.DataFrame:
+    """Rows the build did not use, with the reason."""
+    return read_table(path, schema_columns("imagenet_excluded", package))

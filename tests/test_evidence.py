@@ -245,3 +245,12 @@ def test_fmt_is_deterministic():
     assert bd.fmt(float("nan")) == "" and bd.fmt(None) == ""
     assert bd.norm_source("http://arxiv.org/abs/1512.03385v1") == "arXiv:1512.03385"
     assert bd.parse_params("480M") == (480_000_000, "") and math.isnan(bd.parse_params("4.0")[0])
+
+
+def test_excluded_rows_listed_with_reasons():
+    ex = evidence.load_excluded()
+    assert set(ex.columns) == {"origin", "row", "model", "reason"}
+    assert ex["reason"].str.len().gt(0).all()
+    # the PwC rows without top-1 or without a paper are accounted for
+    pwc = ex[ex["origin"] == "pwc_imagenet_image_classification.csv"]
+    assert {"NAT-M1", "NAT-M2", "NAT-M3", "SIFT + FVs"} <= set(pwc["model"])
