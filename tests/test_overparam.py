@@ -1,0 +1,219 @@
+"""Unit tests for analysis.overparam: FLOP counts, exponents, simulation, data table, charts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import overparam as op
+from analysis.validate import DataError
+
+SMALL = op.Design(
+    n_true=10,
+    n_candidates=100,
+    snr=4.0,
+    sizes=(60, 120, 240, 480, 960),
+    missing=(0, 2, 4),
+    replicates=6,
+    n_test=400,
+    seed=11,
+)
+
+
+@pytest.fixture(scope="module")
+def small_result():
+    return op.simulate(SMALL)
+
+
+# ---------------------------------------------------------------- FLOP counts (hand-computed)
+
+
+def test_flop_counts_by_hand():
+    assert op.flops_gram(10, 3) == 10 * 3 * 4  # 6 distinct entries x 2n = n k (k+1)
+    assert op.flops_matvec(10, 3) == 60
+    assert op.flops_lu_solve(3) == pytest.approx(2 * 27 / 3 + 2 * 9)  # 36
+    assert op.flops_cholesky_solve(6) == pytest.approx(216 / 3 + 72)  # 144
+    assert op.flops_least_squares(10, 3) == pytest.approx(120 + 60 + 3 + 36)
+    # n=4 fitted, 2 held out, d=3, p=10, 2 penalties:
+    # map 2*6*3*10 = 360, relu 60, syrk 10*4*5 = 200,
+    # per penalty 4 + (64/3 + 32) + 2*4*10 + 2*2*10 = 177.333...
+    assert op.flops_random_features(4, 3, 10, 2, 2) == pytest.approx(360 + 60 + 200 + 2 * (4 + 64 / 3 + 32 + 80 + 40))
+    assert op.flops_random_features_gd_pass(100, 200) == 4 * 100 * 200
+    assert op.flops_random_features_test(5, 3, 10) == pytest.approx(2 * 5 * 3 * 10 + 50 + 100)
+
+
+def test_flop_scaling_exponents():
+    n = np.array([1000.0, 2000.0, 4000.0])
+    ls = [op.flops_least_squares(v, 20) for v in n]
+    assert np.polyfit(np.log(n), np.log(ls), 1)[0] == pytest.approx(1.0, abs=0.01)
+    rf = [op.flops_random_features(v, 10, 2 * v) for v in n]  # syrk n^2 p and Cholesky n^3 dominate
+    assert np.polyfit(np.log(n), np.log(rf), 1)[0] == pytest.approx(3.0, abs=0.05)
+    gd = [op.flops_random_features_gd_pass(v, 2 * v) for v in n]
+    assert np.polyfit(np.log(n), np.log(gd), 1)[0] == pytest.approx(2.0, abs=1e-9)
+
+
+# ---------------------------------------------------------------- exponent fitting
+
+
+def test_fit_gamma_recovers_known_laws():
+    n = np.geomspace(100, 10000, 6)
+    mse = (1.0 / n)[None, :]  # RMSE ~ n^-1/2
+    assert op.fit_gamma(n, mse) == pytest.approx(2.0, rel=1e-9)  # compute ~ n
+    assert op.fit_gamma(n**2, mse) == pytest.approx(4.0, rel=1e-9)  # compute ~ n^2
+    assert op.fit_gamma(n**2, (1.0 / n**0.5)[None, :]) == pytest.approx(8.0, rel=1e-9)
+
+
+def test_fit_gamma_rejects_bad_input():
+    n = np.geomspace(100, 1000, 4)
+    with pytest.raises(ValueError, match="does not fall"):
+        op.fit_gamma(n, n[None, :])
+    with pytest.raises(ValueError, match="at least 3"):
+        op.fit_gamma(n[:2], np.ones((2, 2)))
+
+
+def test_bootstrap_ci_brackets_point_and_is_deterministic():
+    rng = np.random.default_rng(0)
+    n = np.geomspace(100, 6400, 7)
+    mse = (1.0 / n)[None, :] * rng.lognormal(0, 0.1, size=(10, 7))
+    a = op.gamma_with_ci(n, mse, n_boot=500)
+    b = op.gamma_with_ci(n, mse, n_boot=500)
+    assert a == b
+    assert a["ci_low"] < a["gamma"] < a["ci_high"]
+    assert a["ci_low"] > 1.5 and a["ci_high"] < 2.5
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def test_design_validation():
+    with pytest.raises(ValueError):
+        op.Design(n_true=0).validate()
+    with pytest.raises(ValueError):
+        op.Design(n_true=200, n_candidates=200).validate()
+    with pytest.raises(ValueError, match="increasing"):
+        op.Design(sizes=(100, 50)).validate()
+    with pytest.raises(ValueError, match="exceed"):
+        op.Design(sizes=(20, 100)).validate()
+    with pytest.raises(ValueError, match="feature_ratio"):
+        op.Design(feature_ratio=1.0).validate()
+    with pytest.raises(ValueError, match="penalties"):
+        op.Design(penalties=(0.1, 1.0)).validate()
+    with pytest.raises(ValueError, match="missing"):
+        op.Design(missing=(0, 20)).validate()
+    with pytest.raises(ValueError, match="replicates"):
+        op.Design(replicates=1).validate()
+
+
+def test_random_features_dual_matches_primal_ridge():
+    rng = np.random.default_rng(3)
+    n, n_fit, d, p, nt = 40, 30, 5, 80, 50
+    x = rng.standard_normal((n, d))
+    y = rng.standard_normal(n)
+    w = rng.standard_normal((p, d)) / np.sqrt(d)
+    xt = rng.standard_normal((nt, d))
+    ft = rng.standard_normal(nt)
+    pens = (0.0, 0.1)
+    val_mse, test_mse = op._random_features_fit(x, y, w, xt, ft, n_fit, pens, 1e-12)
+    phi = np.maximum(x @ w.T, 0)
+    phit = np.maximum(xt @ w.T, 0)
+    lam = 0.1 * p
+    coef = np.linalg.solve(phi[:n_fit].T @ phi[:n_fit] + lam * np.eye(p), phi[:n_fit].T @ y[:n_fit])
+    assert test_mse[1] == pytest.approx(np.mean((phit @ coef - ft) ** 2), rel=1e-8)
+    assert val_mse[1] == pytest.approx(np.mean((phi[n_fit:] @ coef - y[n_fit:]) ** 2), rel=1e-8)
+    coef0 = np.linalg.pinv(phi[:n_fit]) @ y[:n_fit]  # minimum-norm interpolant
+    assert test_mse[0] == pytest.approx(np.mean((phit @ coef0 - ft) ** 2), rel=1e-5)
+
+
+def test_simulation_is_deterministic(small_result):
+    again = op.simulate(SMALL)
+    cols = ["replicate", "model", "missing", "n", "params", "mse", "train_flop", "penalty"]
+    pd.testing.assert_frame_equal(small_result.runs[cols], again.runs[cols])
+    assert small_result.total_flop == again.total_flop
+
+
+def test_expert_matches_finite_sample_theory(small_result):
+    c = op.curves(small_result)
+    for m in (0, 4):
+        sim = c[(c["model"].isin(["expert", "expert_missing"])) & (c["missing"] == m)].sort_values("n")
+        theory = op.expert_theory_mse(sim["n"].to_numpy(), SMALL.n_true - m, SMALL.snr, SMALL.n_true, m)
+        # averages of 6 replicates: the excess part scatters by ~ sqrt(2/(6k)); the floor is exact
+        assert np.allclose(sim["mse"].to_numpy(), theory, rtol=0.35)
+    floor = SMALL.snr * 4 / SMALL.n_true
+    big = c[(c["model"] == "expert_missing") & (c["missing"] == 4) & (c["n"] == 960)]["mse"].iloc[0]
+    assert floor < big < floor * 1.1
+
+
+def test_exponents_follow_theory(small_result):
+    ex = op.exponents(small_result, n_boot=300)
+    expert = ex[ex["model"].str.startswith("expert")].iloc[0]
+    assert 1.5 < expert["gamma"] < 2.5  # compute ~ n, error ~ n^-1/2
+    assert expert["compute_slope_vs_n"] == pytest.approx(1.0, abs=0.1)
+    rf = ex[(ex["model"] == "random features, p = 2n, tuned") & ex["compute"].str.startswith("parameters")].iloc[0]
+    assert rf["compute_slope_vs_n"] == pytest.approx(2.0, abs=0.02)
+    assert rf["gamma"] > 3.5  # parameters x data ~ n^2 and error no faster than n^-1/2
+    exact = ex[(ex["model"] == "random features, p = 2n, tuned") & ex["compute"].str.startswith("executed")].iloc[0]
+    assert exact["gamma"] > rf["gamma"]
+
+
+def test_flexible_model_overtakes_misspecified_expert(small_result):
+    cr = op.crossovers(small_result)
+    ridge = cr[(cr["model"] == "ridge") & (cr["missing"] == 4)].iloc[0]
+    assert 60 <= ridge["n_cross"] <= 960
+    assert ridge["flop_cross"] > 0
+
+
+def test_crossing_interpolates_in_log_space():
+    x = np.array([100.0, 400.0])
+    a = np.array([2.0, 0.5])
+    b = np.array([1.0, 1.0])
+    assert op._crossing(x, a, b) == pytest.approx(200.0)
+    assert op._crossing(x, b * 3, b) is None
+
+
+def test_round_sig():
+    assert op.round_sig(123456789.0, 3) == 123000000.0
+    assert op.round_sig(0.000123456, 2) == 0.00012
+    assert op.round_sig(0.0) == 0.0
+
+
+# ---------------------------------------------------------------- data table
+
+
+def test_models_table_loads_with_ratios():
+    t = op.load_models().set_index("model")
+    ns = t.loc["Noisy Student (EfficientNet-L2)"]
+    assert ns["params"] == 480_300_000
+    assert ns["params_per_labelled_image"] == pytest.approx(480.3e6 / 1.28e6)
+    assert ns["params_per_image_all"] == pytest.approx(480.3e6 / (1.28e6 + 300e6))
+    assert (t["params_per_labelled_image"] > 1).all()
+
+
+def test_models_table_bad_rows_name_row_and_column(tmp_path):
+    good = op.MODELS_FILE.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "models.csv"
+    bad.write_text("\n".join([good[0], good[1].replace("60000000", "sixty", 1)]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 2, column 'params'"):
+        op.load_models(bad)
+    bad.write_text("\n".join([good[0], good[1].replace("https://papers", "papers", 1)]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="column 'source'"):
+        op.load_models(bad)
+    bad.write_text(good[0] + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="no rows"):
+        op.load_models(bad)
+
+
+# ---------------------------------------------------------------- charts
+
+
+def test_charts_are_small_named_and_described(small_result):
+    spec = op.error_chart(small_result, m_default=20).to_dict()
+    assert spec["description"]
+    text = json.dumps(spec)
+    assert '"missed"' in text
+    rows = sum(len(v) for v in spec.get("datasets", {}).values())
+    assert 0 < rows < 1000
+    models = op.models_chart(op.load_models()).to_dict()
+    assert models["description"]
