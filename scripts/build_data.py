@@ -543,16 +543,20 @@ def build_models(up: dict, curated: list[dict], name_map: dict, hardware: pd.Dat
                 notes.append(f"no timm benchmark for {key[0]} at the evaluation resolution {key[1]} px: GFLOPs left empty")
         else:
             row["gflops_status"] = "empty"
+        def fill_numeric(fields, srcs):
+            """Paper value when curated, else Epoch's (when Epoch describes this run)."""
+            for f, ecol in fields:
+                if f in cur:
+                    row[f] = cval(f)
+                    srcs.add("paper")
+                    cnote(f)
+                elif use_epoch_training and pd.notna(erow.get(ecol)):
+                    row[f] = float(erow[ecol])
+                    srcs.add("epoch")
+
         # ---- training set and epochs
         srcs = set()
-        for f, ecol in [("train_images", "Training dataset size (datapoints)"), ("epochs", "Epochs")]:
-            if f in cur:
-                row[f] = cval(f)
-                srcs.add("paper")
-                cnote(f)
-            elif use_epoch_training and pd.notna(erow.get(ecol)):
-                row[f] = float(erow[ecol])
-                srcs.add("epoch")
+        fill_numeric([("train_images", "Training dataset size (datapoints)"), ("epochs", "Epochs")], srcs)
         row["training_source"] = "empty" if not srcs else (srcs.pop() if len(srcs) == 1 else "mixed")
         # ---- hardware, count, hours
         srcs = set()
@@ -567,14 +571,7 @@ def build_models(up: dict, curated: list[dict], name_map: dict, hardware: pd.Dat
                 srcs.add("epoch")
             else:
                 notes.append(f"Epoch hardware {ehw!r} not mapped to one accelerator")
-        for f, ecol in [("accelerator_count", "Hardware quantity"), ("train_hours", "Training time (hours)")]:
-            if f in cur:
-                row[f] = cval(f)
-                srcs.add("paper")
-                cnote(f)
-            elif use_epoch_training and pd.notna(erow.get(ecol)):
-                row[f] = float(erow[ecol])
-                srcs.add("epoch")
+        fill_numeric([("accelerator_count", "Hardware quantity"), ("train_hours", "Training time (hours)")], srcs)
         row["hardware_source"] = "empty" if not srcs else (srcs.pop() if len(srcs) == 1 else "mixed")
         if erow is not None and not use_epoch_training:
             notes.append("Epoch's training details describe a different run; only its compute is shown")
