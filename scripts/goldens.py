@@ -2,7 +2,13 @@
 
 For every chapter ``notebooks/NAME.md`` (a Jupytext MyST notebook), write
 ``tests/goldens/NAME.ipynb`` and execute it in a fresh kernel (working directory ``notebooks/``,
-as in the book build). Image outputs are dropped (nbval never compares them and they bloat git).
+as in the book build). Image outputs are dropped (nbval never compares ``image/png``), and the
+PNG fallback that a glued chart carries (``application/papermill.record/image/png``, which nbval
+*would* compare byte for byte, although its pixels depend on the machine's fonts) is replaced by
+the stub ``PNG_STUB``; ``tests/nbval_sanitize.cfg`` maps every base64 PNG to the same token, so
+nbval still checks that the fallback exists while the chart itself is compared through its
+Vega-Lite spec (the ``text/html`` output). Cell ids are numbered, so a regenerated golden differs
+from the old one only where results changed.
 Review ``git diff tests/goldens`` before committing: the diff *is* the change in results.
 
 Usage: python scripts/goldens.py [NAME ...]     (default: all chapter notebooks)
@@ -27,12 +33,24 @@ def chapter_notebooks() -> list[Path]:
     return [p for p in sorted(NOTEBOOKS.glob("*.md")) if "kernelspec" in jupytext.read(p).metadata]
 
 
+PNG_STUB = "iVBORw0KGgo="  # the base64 of the PNG signature: marks "a PNG was here"
+
+
 def strip_images(nb: nbformat.NotebookNode) -> None:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            for key in [k for k in out.get("data", {}) if k.startswith("image/")]:
-                del out["data"][key]
-                out.get("metadata", {}).pop(key, None)
+            data = out.get("data", {})
+            for key in list(data):
+                if key.startswith("image/"):
+                    del data[key]
+                    out.get("metadata", {}).pop(key, None)
+                elif "/image/" in key:
+                    data[key] = PNG_STUB
+
+
+def number_cells(nb: nbformat.NotebookNode) -> None:
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
 
 
 def regenerate(md: Path) -> float:
@@ -42,6 +60,7 @@ def regenerate(md: Path) -> float:
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     elapsed = time.perf_counter() - start
     strip_images(nb)
+    number_cells(nb)
     for cell in nb.cells:
         cell.get("metadata", {}).pop("execution", None)
     GOLDENS.mkdir(parents=True, exist_ok=True)
