@@ -14,15 +14,15 @@ import pandas as pd
 
 from . import paths
 
-DERIVED = "derived by scripts/build_data.py from Papers with Code, Epoch AI, timm and the authors' site"
-HAND = "transcribed by hand; each row names its source"
+DERIVED = "script"  # rebuilt by scripts/build_data.py from the upstream public files
+HAND = "by hand"  # transcribed from the source named on each row
 
 TABLES: dict[str, tuple[str, str, str]] = {
     "imagenet_models.csv": ("ImageNet-1k results, 2012-2025, with the compute behind them", DERIVED,
                             "analysis.evidence"),
     "hardware.csv": ("accelerators: peak FLOP/s, TDP, cloud prices", DERIVED, "analysis.evidence"),
     "imagenet_excluded.csv": ("upstream or curated rows not used, each with the reason", DERIVED,
-                              "scripts/build_data.py"),
+                              "(read by people)"),
     "overparam_models.csv": ("parameters and training images of four ImageNet models", HAND,
                              "analysis.overparam"),
     "article_claims.csv": ("the article's quantitative claims", HAND, "analysis.conversions"),
@@ -47,6 +47,6 @@ def data_inventory() -> pd.DataFrame:
         with (paths.DATA / name).open(newline="", encoding="utf-8") as f:
             n_rows = sum(1 for _ in csv.DictReader(f))
         what, how, loader = TABLES[name]
-        rows.append({"file": f"data/{name}", "rows": n_rows, "holds": what, "obtained": how,
+        rows.append({"table": name, "rows": n_rows, "holds": what, "obtained": how,
                      "loaded by": loader})
     return pd.DataFrame(rows)
