@@ -2,7 +2,10 @@
 
 jupyter-cache keys a notebook on its code cells only, so a change to the analysis package or to a
 data table would otherwise leave stale outputs in the book. This script hashes ``analysis/**/*.py``
-and ``data/**`` and removes ``<build>/.jupyter_cache`` when the hash differs from the last build's.
+and ``data/**`` and, when the hash differs from the last build's, removes ``<build>/.jupyter_cache``
+*and* Sphinx's saved environment ``<build>/.doctrees``. Both are needed: with the cache gone but the
+environment kept, Sphinx sees unchanged ``.md`` sources, re-reads nothing, and the stale outputs stay
+in the HTML.
 
 Usage: python scripts/cache_guard.py [BUILD_DIR]   (default: _build)
 """
@@ -31,10 +34,10 @@ def main(build: str = "_build") -> None:
     stamp = build_dir / ".inputs-hash"
     current = inputs_hash()
     if stamp.exists() and stamp.read_text().strip() != current:
-        cache = build_dir / ".jupyter_cache"
-        if cache.exists():
-            shutil.rmtree(cache)
-            print(f"analysis/ or data/ changed: cleared {cache.relative_to(ROOT)}")
+        for stale in (build_dir / ".jupyter_cache", build_dir / ".doctrees"):
+            if stale.exists():
+                shutil.rmtree(stale)
+                print(f"analysis/ or data/ changed: cleared {stale}")
     build_dir.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current + "\n")
 
