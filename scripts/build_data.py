@@ -39,7 +39,8 @@ from analysis.validate import DataError  # noqa: E402
 CURATED = paths.DATA / "curated"
 CURATED_FILES = ["paper_values_recent.csv", "paper_values_training.csv", "paper_values_d1.csv"]  # precedence order
 CURATED_FIELDS = {
-    "paper_title", "source", "publication_date", "top1_error_pct", "top5_error_pct", "extra_data", "params",
+    "paper_title", "source", "publication_date", "top1_error_pct", "top5_error_pct", "accuracy_caveat",
+    "extra_data", "params",
     "gflops_forward", "eval_resolution", "train_images", "epochs", "accelerator", "accelerator_count",
     "train_hours", "operations_flop", "hardware_burden_flop",
 }
@@ -495,6 +496,9 @@ def build_models(up: dict, curated: list[dict], name_map: dict, hardware: pd.Dat
                 cnote(f)
         if any(f in cur for f in ["top1_error_pct", "top5_error_pct"]):
             row["accuracy_source"] = "paper"
+        if "accuracy_caveat" in cur:
+            row["accuracy_caveat"] = cval("accuracy_caveat")
+            cnote("accuracy_caveat")
         # ---- extra data / ensemble
         if "extra_data" in cur:
             row["extra_data"] = cval("extra_data")

@@ -153,6 +153,12 @@ def test_provenance_flag_not_allowed(tmp_path):
     _expect(tmp_path, m, "operations_status", r"value 'guessed' not one of reported, estimated, epoch, empty")
 
 
+def test_accuracy_caveat_not_allowed(tmp_path):
+    m, _ = _frames()
+    m.loc[ROW, "accuracy_caveat"] = "dubious"
+    _expect(tmp_path, m, "accuracy_caveat", r"not one of unconfirmed")
+
+
 def test_empty_required_model(tmp_path):
     m, _ = _frames()
     m.loc[ROW, "model"] = ""
