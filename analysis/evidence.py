@@ -267,9 +267,19 @@ def counts(frame: pd.DataFrame) -> dict[str, int | float]:
     return out
 
 
-def frontier(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows that set a new lowest top-1 error when taken in date order (ties: first published)."""
-    f = frame.sort_values(["publication_date", "top1_error_pct", "model"], kind="mergesort")
+def confirmed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows without an accuracy caveat (``accuracy_caveat`` empty): see data/datapackage.json."""
+    return frame[frame["accuracy_caveat"].isna()]
+
+
+def frontier(frame: pd.DataFrame, confirmed_only: bool = False) -> pd.DataFrame:
+    """Rows that set a new lowest top-1 error when taken in date order (ties: first published).
+
+    With ``confirmed_only`` the rows whose published accuracy carries a caveat (``unconfirmed``:
+    no stated evaluation protocol and no independent reproduction) are left out first.
+    """
+    f = confirmed(frame) if confirmed_only else frame
+    f = f.sort_values(["publication_date", "top1_error_pct", "model"], kind="mergesort")
     best = math.inf
     keep = []
     for i, err in zip(f.index, f["top1_error_pct"]):
@@ -391,24 +401,34 @@ def frontier_chart(frame: pd.DataFrame):
 
     f = frame.copy()
     f["training data"] = f["extra_data"].map(_extra_label)
-    pts = f[["model", "publication_date", "top1_error_pct", "training data"]]
-    fr = frontier(frame)[["model", "publication_date", "top1_error_pct"]]
-    end = pd.DataFrame({"model": ["(latest)"], "publication_date": [frame["publication_date"].max()],
-                        "top1_error_pct": [fr["top1_error_pct"].min()]})
-    step = pd.concat([fr, end], ignore_index=True)
+    f["accuracy"] = np.where(f["accuracy_caveat"].isna(), "as published", "unconfirmed")
+    pts = f[["model", "publication_date", "top1_error_pct", "training data", "accuracy"]]
+    last = frame["publication_date"].max()
+
+    def steps(confirmed_only: bool, label: str) -> pd.DataFrame:
+        fr = frontier(frame, confirmed_only)[["model", "publication_date", "top1_error_pct"]]
+        end = pd.DataFrame({"model": ["(latest)"], "publication_date": [last], "top1_error_pct": [fr["top1_error_pct"].min()]})
+        return pd.concat([fr, end], ignore_index=True).assign(frontier=label)
+
+    step = pd.concat([steps(False, "all results"), steps(True, "without unconfirmed")], ignore_index=True)
     yscale = alt.Scale(type="log", domain=[5, 60])
-    base = alt.Chart(pts).mark_circle(size=40, opacity=0.7).encode(
+    base = alt.Chart(pts).mark_point(size=45, opacity=0.75, filled=True).encode(
         x=alt.X("publication_date:T", title="publication date"),
         y=alt.Y("top1_error_pct:Q", scale=yscale, title="top-1 error (%), log scale"),
         color=alt.Color("training data:N", sort=["ImageNet-1k only", "extra data", "not established"]),
-        tooltip=["model:N", alt.Tooltip("publication_date:T"), alt.Tooltip("top1_error_pct:Q", format=".2f"), "training data:N"],
+        shape=alt.Shape("accuracy:N", sort=["as published", "unconfirmed"], scale=alt.Scale(range=["circle", "triangle-down"]),
+                        title="top-1"),
+        tooltip=["model:N", alt.Tooltip("publication_date:T"), alt.Tooltip("top1_error_pct:Q", format=".2f"), "training data:N",
+                 "accuracy:N"],
     )
     line = alt.Chart(step).mark_line(interpolate="step-after", color="#000000").encode(
-        x="publication_date:T", y=alt.Y("top1_error_pct:Q", scale=yscale)
+        x="publication_date:T", y=alt.Y("top1_error_pct:Q", scale=yscale),
+        strokeDash=alt.StrokeDash("frontier:N", sort=["all results", "without unconfirmed"],
+                                  scale=alt.Scale(range=[[1, 0], [5, 3]]), title="best so far"),
     )
-    return (base + line).properties(
+    return (line + base).properties(
         width=560, height=340,
-        description="Scatter of ImageNet top-1 error against publication date for every model in the table, coloured by whether extra training data was used, with a black step line for the best result so far.",
+        description="Scatter of ImageNet top-1 error against publication date for every model in the table, coloured by whether extra training data was used, with unconfirmed results drawn as downward triangles; a solid black step line shows the best result so far and a dashed one the best so far without the unconfirmed results.",
     )
 
 

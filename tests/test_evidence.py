@@ -145,6 +145,25 @@ def test_extra_data_flags(models):
     assert m.loc["AlexNet - 7CNNs", "ensemble"] == "yes"
 
 
+def test_frontier_without_unconfirmed_rows():
+    """A caveated row leaves the confirmed frontier, and the earlier record stands in its place."""
+    t = pd.DataFrame({
+        "model": ["a", "b", "c"],
+        "publication_date": pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"]),
+        "top1_error_pct": [12.0, 10.0, 6.0],
+        "accuracy_caveat": [None, None, "unconfirmed"],
+    })
+    assert evidence.frontier(t)["model"].tolist() == ["a", "b", "c"]
+    assert evidence.frontier(t, confirmed_only=True)["model"].tolist() == ["a", "b"]
+
+
+def test_committed_unconfirmed_rows_are_the_two_omnivec_results(models):
+    caveated = set(models.loc[models["accuracy_caveat"].notna(), "model"])
+    assert caveated == {"OmniVec (fine-tuned)", "OmniVec2 (fine-tuned)"}
+    best = evidence.frontier(models, confirmed_only=True).iloc[-1]
+    assert best["model"] == "BASIC-L (Lion, finetuned)" and best["top1_error_pct"] == pytest.approx(8.9)
+
+
 def test_frontier_is_monotone(models):
     fr = evidence.frontier(models)
     assert fr["top1_error_pct"].is_monotonic_decreasing
