@@ -22,7 +22,7 @@ TABLES: dict[str, tuple[str, str, str]] = {
                             "analysis.evidence"),
     "hardware.csv": ("accelerators: peak FLOP/s, TDP, cloud prices", DERIVED, "analysis.evidence"),
     "imagenet_excluded.csv": ("upstream or curated rows not used, each with the reason", DERIVED,
-                              "(read by people)"),
+                              "analysis.evidence"),
     "overparam_models.csv": ("parameters and training images of four ImageNet models", HAND,
                              "analysis.overparam"),
     "article_claims.csv": ("the article's quantitative claims", HAND, "analysis.conversions"),
