@@ -213,3 +213,20 @@ def test_committed_tables_pass():
     hw = evidence.load_hardware()
     frame = evidence.load_models(hardware=hw)
     assert len(frame) > 100
+
+
+# ------------------------------------------------ range checks on integer columns (review §2.2, M4)
+
+
+def test_negative_integer_out_of_range(tmp_path):
+    m, _ = _frames()
+    i = _row_with(m, "eval_resolution_px")
+    m.loc[i, "eval_resolution_px"] = "-224"
+    _expect(tmp_path, m, "eval_resolution_px", r"out of range \(must be >= 16\)", row=i + 2)
+
+
+def test_zero_integer_out_of_range(tmp_path):
+    m, _ = _frames()
+    i = _row_with(m, "eval_resolution_px")
+    m.loc[i, "eval_resolution_px"] = "0"
+    _expect(tmp_path, m, "eval_resolution_px", r"out of range \(must be >= 16\)", row=i + 2)

@@ -249,7 +249,19 @@ def test_error_chart_has_alt_text_and_small_data(small_results):
     sims, _ = small_results
     spec = k2.error_chart(k2.points_table(sims)).to_dict()
     assert spec["description"].strip()
-    assert sum(len(v) for v in spec["datasets"].values()) < 5000
+    assert 0 < sum(len(v) for v in spec["datasets"].values()) < 5000, "the chart must embed its (small) data"
+
+
+def test_log_se_point_values():
+    # review §2.2 M2: the standard error of log(mean) is sd / (sqrt(R) mean), halved for an RMSE
+    loss = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 2.0, 6.0]])
+    sd = loss.std(axis=1, ddof=1)
+    expected = sd / (2.0 * loss.mean(axis=1))  # sqrt(R) = 2
+    assert np.allclose(expected, [0.2581988897471611, 1 / 3])
+    for root, factor in ((False, 1.0), (True, 0.5)):
+        sim = k2.Simulation(key="x", label="x", metric="MSE", ns=np.array([10, 20]), loss=loss, root=root,
+                            theory_slope=-1.0)
+        assert np.allclose(sim.log_se(), factor * expected, rtol=1e-12)
 
 
 def test_benchmark_reports_throughput():

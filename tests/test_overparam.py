@@ -230,3 +230,24 @@ def test_charts_are_small_named_and_described(small_result):
     assert 0 < rows < 1000
     models = op.models_chart(op.load_models()).to_dict()
     assert models["description"]
+
+
+# ---------------------------------------------------------------- point values (review §2.2, M1 and M9)
+
+
+def test_expert_theory_point_values():
+    # E = b + (1 + b) k / (n - k - 1): k = 10, n = 60, no missing variable -> 10/49 exactly
+    assert op.expert_theory_mse(60, 10, 4.0, 10) == pytest.approx(10 / 49, rel=1e-12)
+    # two of 10 true variables missing, snr 4: b = 4*2/10 = 0.8; E = 0.8 + 1.8 * 8/51
+    assert op.expert_theory_mse(60, 8, 4.0, 10, 2) == pytest.approx(0.8 + 1.8 * 8 / 51, rel=1e-12)
+
+
+def test_total_flop_is_the_sum_of_the_counted_parts(small_result):
+    """total_flop = training FLOPs of every run + what evaluating each random-features run costs."""
+    runs, d = small_result.runs, SMALL.n_candidates
+    k_pen = len(SMALL.penalties)
+    linear = runs[runs["model"].isin(["expert", "expert_missing", "ridge"])]["train_flop"].sum()
+    rf = runs[runs["model"] == "random_features"]
+    evaluation = sum(op.flops_matvec(SMALL.n_test, d) + op.flops_random_features_test(SMALL.n_test, d, p)
+                     + (k_pen - 1) * op.flops_matvec(SMALL.n_test, p) for p in rf["params"])
+    assert small_result.total_flop == pytest.approx(linear + rf["train_flop"].sum() + evaluation, rel=1e-12)
