@@ -227,8 +227,6 @@ def test_counts_add_up(models):
 
 
 def test_charts_build_with_alt_text(models):
-    import analysis.charts  # noqa: F401
-
     charts = [
         evidence.coverage_chart(models),
         evidence.frontier_chart(models),
