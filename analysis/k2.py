@@ -393,4 +393,5 @@ def run(config: Config | None = None) -> dict[str, Simulation]:
 
 
 def total_samples(sims: dict[str, Simulation]) -> int:
+    """Simulated data points generated and processed across all learners and replicates."""
     return int(sum(s.samples for s in sims.values()))

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import stats
 from .numbers import headline_frame
-from .k2 import Config, Simulation
+from .k2 import Config, Simulation, total_samples
 from .k2_theory import bayes_error_gaussian
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "k2_headline_rows",
     "multiplier_summary",
     "points_table",
-    "total_samples",
 ]
 
 Z95 = 1.959963984540054
@@ -38,11 +37,6 @@ KS = (2, 10, 100)
 #: glue-key stems of the learners whose numbers the chapter quotes
 GLUE_NAMES = {"mean": "mean", "ols_coef": "ols", "ols_risk": "ols_risk", "logistic": "logistic",
               "knn_d1": "knn_d1", "knn_d2": "knn", "knn_d4": "knn_d4"}
-
-
-def total_samples(sims: dict[str, Simulation]) -> int:
-    """Simulated data points generated and processed across all learners and replicates."""
-    return int(sum(s.samples for s in sims.values()))
 
 
 def fit_power_law(ns, values, log_se) -> stats.LogLogFit:
