@@ -10,20 +10,66 @@ from .numbers import headline_frame
 
 
 def multiplier(k: float, exponent: float) -> float:
-    """Compute (or data) multiplier needed for a k-fold improvement when cost grows as k**exponent."""
+    """Compute (or data) multiplier needed for a k-fold improvement when cost grows as k**exponent.
+
+    Parameters
+    ----------
+    k : float
+        Improvement factor (positive).
+    exponent : float
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> multiplier(2, 9)
+    512.0
+    """
     if k <= 0:
         raise ValueError("the improvement factor k must be positive")
     return float(k) ** float(exponent)
 
 
 def improvement_for_budget(budget: float, exponent: float) -> float:
-    """The improvement factor a ``budget``-fold increase in compute buys when cost grows as k**exponent."""
+    """The improvement factor a ``budget``-fold increase in compute buys when cost grows as k**exponent.
+
+    Parameters
+    ----------
+    budget : float
+        Compute multiplier (positive).
+    exponent : float
+        Positive exponent.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(improvement_for_budget(1000, 9), 4)
+    2.1544
+    """
     if budget <= 0 or exponent <= 0:
         raise ValueError("budget and exponent must be positive")
     return float(budget) ** (1.0 / float(exponent))
 
 
 def multiplier_table(ks=(2, 10, 100), exponents=(2, 4, 9)) -> pd.DataFrame:
+    """The multipliers the article's laws imply, one row per (k, exponent).
+
+    Parameters
+    ----------
+    ks : sequence of float
+        Improvement factors.
+    exponents : sequence of float
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``k``, ``exponent``, ``multiplier``.
+    """
     rows = [{"k": k, "exponent": e, "multiplier": multiplier(k, e)} for k in ks for e in exponents]
     return pd.DataFrame(rows)
 
@@ -61,6 +107,16 @@ def arithmetic_headline_rows(claims: pd.DataFrame, constants: pd.DataFrame) -> p
     Checks what the prose says of them: the k^4 law gives the article's own ten-fold example, and
     halving the error under k^9 costs more than the article's "more than 500 times"
     (``AssertionError`` otherwise).
+
+    Parameters
+    ----------
+    claims, constants : pandas.DataFrame
+        ``conversions.load_claims()`` and ``conversions.load_constants()``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key``, ``value``, ``unit``, ``note``.
     """
     k4 = multiplier(10, claims.loc["k4_exponent", "value"])
     halving = multiplier(2, claims.loc["empirical_exponent", "value"])

@@ -215,6 +215,22 @@ def hardware() -> pd.DataFrame:
 # Summaries
 # ----------------------------------------------------------------------------------------------
 def period_of(date: pd.Timestamp) -> str:
+    """The chapter's period of a publication date.
+
+    Parameters
+    ----------
+    date : pandas.Timestamp
+
+    Returns
+    -------
+    str
+        ``"to mid-2020"`` (the paper's window), ``"mid-2020 to 2020-12"`` or ``"2021-2025"``.
+
+    Examples
+    --------
+    >>> period_of(pd.Timestamp("2019-05-01")), period_of(pd.Timestamp("2023-01-01"))
+    ('to mid-2020', '2021-2025')
+    """
     if date <= MID_2020:
         return "to mid-2020"
     if RECENT_START <= date.year <= RECENT_END:
@@ -223,6 +239,7 @@ def period_of(date: pd.Timestamp) -> str:
 
 
 def with_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with ``period`` (:func:`period_of`) and publication ``year`` columns."""
     out = frame.copy()
     out["period"] = out["publication_date"].map(period_of)
     out["year"] = out["publication_date"].dt.year
@@ -274,6 +291,18 @@ def frontier(frame: pd.DataFrame, confirmed_only: bool = False) -> pd.DataFrame:
 
     With ``confirmed_only`` the rows whose published accuracy carries a caveat (``unconfirmed``:
     no stated evaluation protocol and no independent reproduction) are left out first.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+    confirmed_only : bool
+        Leave out rows with an accuracy caveat first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The record-setting rows in date order.
     """
     f = confirmed(frame) if confirmed_only else frame
     f = f.sort_values(["publication_date", "top1_error_pct", "model"], kind="mergesort")
@@ -314,6 +343,23 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparison_frame(frame: pd.DataFrame, ours: str, theirs: str) -> pd.DataFrame:
+    """Rows with both ``ours`` and ``theirs`` filled, and their ratio.
+
+    For ``ours == "operations_flop"`` only rows whose operations we computed ourselves (status
+    ``reported`` or ``estimated``) are kept: a value taken from Epoch AI cannot check Epoch AI.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+    ours, theirs : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``year``, ``ours``, ``theirs``, ``ratio``, sorted by model.
+    """
     f = frame[frame[ours].notna() & frame[theirs].notna()].copy()
     if ours == "operations_flop":
         f = f[f["operations_status"].isin(["reported", "estimated"])]
@@ -376,14 +422,36 @@ SECONDS_PER_HOUR = 3600.0
 
 
 def largest_burden_gap(frame: pd.DataFrame) -> str:
-    """The model whose hardware burden differs most (in log ratio) from the authors' value."""
+    """The model whose hardware burden differs most (in log ratio) from the authors' value.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+
+    Returns
+    -------
+    str
+    """
     cmp = comparison_frame(frame, "hardware_burden_flop", "authors_hardware_burden_flop")
     return str(cmp.loc[cmp["ratio"].map(math.log).abs().idxmax(), "model"])
 
 
 def authors_device_count(frame: pd.DataFrame, hw: pd.DataFrame, model: str, accelerator: str) -> float:
     """How many devices the authors' burden for ``model`` amounts to: their burden divided by one
-    ``accelerator`` at the authors' peak rate for the row's training time."""
+    ``accelerator`` at the authors' peak rate for the row's training time.
+
+    Parameters
+    ----------
+    frame, hw : pandas.DataFrame
+        The ImageNet models and hardware tables.
+    model, accelerator : str
+        Row of ``frame`` and device of ``hw``.
+
+    Returns
+    -------
+    float
+    """
     row = frame.set_index("model").loc[model]
     peak = hw.set_index("accelerator").loc[accelerator, "authors_peak_flops"]
     return float(row["authors_hardware_burden_flop"] / (peak * row["train_hours"] * SECONDS_PER_HOUR))
@@ -398,6 +466,18 @@ def evidence_headline_rows(frame: pd.DataFrame, hw: pd.DataFrame) -> pd.DataFram
 
     Checks the statement the prose makes: the largest gap to the authors' burden is MnasNet-A3,
     whose authors' value is read as one Cloud TPU v2 device-time (``AssertionError`` otherwise).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+    hw : pandas.DataFrame
+        The hardware table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key``, ``value``, ``unit``, ``note``.
     """
     c = counts(frame)
     rows = [(f"evidence_{key}", c[key], unit, note) for key, unit, note in COUNT_NOTES]

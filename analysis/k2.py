@@ -41,7 +41,24 @@ LEARNER_IDS = {"mean": 1, "ols": 2, "logistic": 3, "knn": 4}
 
 # --------------------------------------------------------------------------- configuration
 def n_grid(log10_min: float, log10_max: float, per_decade: int = 4) -> tuple[int, ...]:
-    """Sample sizes evenly spaced in log10 n, rounded to integers, ``per_decade`` points a decade."""
+    """Sample sizes evenly spaced in log10 n, rounded to integers, ``per_decade`` points a decade.
+
+    Parameters
+    ----------
+    log10_min, log10_max : float
+        Range of log10 n.
+    per_decade : int
+        Points per decade.
+
+    Returns
+    -------
+    tuple of int
+
+    Examples
+    --------
+    >>> n_grid(1, 3, per_decade=2)
+    (10, 32, 100, 316, 1000)
+    """
     if not log10_max > log10_min:
         raise ValueError(f"n_grid: log10_max ({log10_max}) must exceed log10_min ({log10_min})")
     if per_decade < 1:
@@ -154,6 +171,24 @@ def simulate_mean(
 
     ``estimator`` maps a (replicates, n) array to (replicates,) estimates; the default is the
     sample mean, whose RMSE is exactly sigma / sqrt(n).
+
+    Parameters
+    ----------
+    ns : sequence of int
+        Strictly increasing sample sizes.
+    reps : int
+        Replicates per sample size (at least 2).
+    seed : int
+        Base seed; each (learner, n) pair draws from its own generator.
+    sigma, mu : float
+        Standard deviation and mean of the draws.
+    estimator : callable, optional
+        Maps (replicates, n) draws to (replicates,) estimates.
+
+    Returns
+    -------
+    Simulation
+        Key ``"mean"``; the exact theory curve sigma / sqrt(n).
     """
     ns = _check_ns(ns, 1, "simulate_mean")
     reps = _check_int(reps, 2, "reps")
@@ -184,6 +219,15 @@ def ols_fit_batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Least-squares coefficients of stacked problems: x (problems, n, p), y (problems, n) -> (problems, p).
 
     Solves the normal equations X'X b = X'y of every problem in one batched ``np.linalg.solve``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (problems, n, p)
+    y : ndarray, shape (problems, n)
+
+    Returns
+    -------
+    ndarray, shape (problems, p)
     """
     if x.ndim != 3 or y.shape != x.shape[:2]:
         raise ValueError(f"x must be (problems, n, p) and y (problems, n); got {x.shape} and {y.shape}")
@@ -198,6 +242,26 @@ def simulate_ols(
 
     Returns two simulations sharing the same fits: the RMSE of the coefficients and the prediction
     excess risk (expected squared error on a new point minus the noise variance).
+
+    Parameters
+    ----------
+    ns : sequence of int
+        Strictly increasing sample sizes.
+    reps : int
+        Replicates per sample size (at least 2).
+    seed : int
+        Base seed; each (learner, n) pair draws from its own generator.
+    p : int
+        Number of features (n > p + 1 for the exact theory).
+    sigma : float
+        Noise standard deviation.
+    rho : float
+        AR(1) correlation of the features.
+
+    Returns
+    -------
+    tuple of Simulation
+        ``ols_coef`` (RMSE of the coefficients) and ``ols_risk`` (prediction excess risk).
     """
     p = _check_int(p, 1, "p")
     ns = _check_ns(ns, p + 2, f"simulate_ols (p = {p} needs n > p + 1)")
@@ -253,6 +317,19 @@ def fit_logistic_newton(
 
     ``x`` is (problems, n, p) and ``y`` (problems, n) in {0, 1}; returns (problems, p). Raises if
     any problem fails to converge (for example under complete separation, where no MLE exists).
+
+    Parameters
+    ----------
+    x : ndarray, shape (problems, n, p)
+    y : ndarray, shape (problems, n)
+    max_iter : int
+        Newton steps at most.
+    tol : float
+        Convergence tolerance on the largest coefficient change.
+
+    Returns
+    -------
+    ndarray, shape (problems, p)
     """
     if x.ndim != 3 or y.shape != x.shape[:2]:
         raise ValueError(f"x must be (problems, n, p) and y (problems, n); got {x.shape} and {y.shape}")
@@ -280,7 +357,24 @@ def fit_logistic_newton(
 
 
 def simulate_logistic(ns, reps: int, seed: int, w=(1.0, 0.5)) -> Simulation:
-    """Excess 0-1 error of logistic regression, x ~ N(0, I_p), P(y = 1 | x) = expit(x'w)."""
+    """Excess 0-1 error of logistic regression, x ~ N(0, I_p), P(y = 1 | x) = expit(x'w).
+
+    Parameters
+    ----------
+    ns : sequence of int
+        Strictly increasing sample sizes.
+    reps : int
+        Replicates per sample size (at least 2).
+    seed : int
+        Base seed; each (learner, n) pair draws from its own generator.
+    w : sequence of float
+        True coefficients (not all zero).
+
+    Returns
+    -------
+    Simulation
+        Key ``"logistic"``; theory is the first-order asymptotic excess error.
+    """
     w = np.asarray(w, dtype=float)
     if w.ndim != 1 or w.size < 2 or not np.any(w != 0):
         raise ValueError("w must be a 1-D vector of at least 2 coefficients, not all zero")
@@ -315,6 +409,18 @@ def knn_predict_torus(train_x: np.ndarray, train_y: np.ndarray, query: np.ndarra
 
     train_x (b, n, d), train_y (b, n), query (b, m, d) -> predictions (b, m): the average response
     of the k training points nearest (in wrap-around distance) to each query point.
+
+    Parameters
+    ----------
+    train_x : ndarray, shape (b, n, d)
+    train_y : ndarray, shape (b, n)
+    query : ndarray, shape (b, m, d)
+    k : int
+        Number of neighbours (ties at the k-th distance are averaged in).
+
+    Returns
+    -------
+    ndarray, shape (b, m)
     """
     n = train_x.shape[1]
     if not 1 <= k <= n:
@@ -346,6 +452,28 @@ def simulate_knn(
     Each replicate's loss is the squared error averaged over ``test_points`` uniform query points.
     On the torus there is no boundary, so the bias is second order and the MSE falls as
     n^(-4/(4+d)); the RMSE as n^(-2/(4+d)).
+
+    Parameters
+    ----------
+    ns : sequence of int
+        Strictly increasing sample sizes.
+    reps : int
+        Replicates per sample size (at least 2).
+    seed : int
+        Base seed; each (learner, n) pair draws from its own generator.
+    d : int
+        Dimension of the torus.
+    test_points : int
+        Query points per replicate.
+    sigma : float
+        Noise standard deviation.
+    k_const : float
+        Constant in k = round(k_const n^(4/(4+d))).
+
+    Returns
+    -------
+    Simulation
+        Key ``f"knn_d{d}"``; theory slope -2/(4+d), no exact curve.
     """
     d = _check_int(d, 1, "d")
     ns = _check_ns(ns, 2, f"simulate_knn (d = {d})")
@@ -380,7 +508,17 @@ def simulate_knn(
 
 # --------------------------------------------------------------------------- the whole chapter
 def run(config: Config | None = None) -> dict[str, Simulation]:
-    """All learners of the chapter, in display order."""
+    """All learners of the chapter, in display order.
+
+    Parameters
+    ----------
+    config : Config, optional
+        The full-size ``Config()`` by default.
+
+    Returns
+    -------
+    dict of str to Simulation
+    """
     c = config or Config()
     sims: dict[str, Simulation] = {}
     sims["mean"] = simulate_mean(c.ns, c.reps_mean, c.seed, c.sigma)
@@ -393,5 +531,14 @@ def run(config: Config | None = None) -> dict[str, Simulation]:
 
 
 def total_samples(sims: dict[str, Simulation]) -> int:
-    """Simulated data points generated and processed across all learners and replicates."""
+    """Simulated data points generated and processed across all learners and replicates.
+
+    Parameters
+    ----------
+    sims : dict of str to Simulation
+
+    Returns
+    -------
+    int
+    """
     return int(sum(s.samples for s in sims.values()))

@@ -65,13 +65,31 @@ def fit_power_law(ns, values, log_se) -> stats.LogLogFit:
 
 
 def fit_simulation(sim: Simulation) -> stats.LogLogFit:
-    """The power-law fit of one learner's summary error against n."""
+    """The power-law fit of one learner's summary error against n.
+
+    Parameters
+    ----------
+    sim : analysis.k2.Simulation
+
+    Returns
+    -------
+    analysis.stats.LogLogFit
+    """
     return fit_power_law(sim.ns, sim.summary(), sim.log_se())
 
 
 def grid_theory_slope(sim: Simulation) -> float:
     """The slope a perfect simulation would show on this n grid: the same weighted fit of the exact
-    expected error curve (only where it is known exactly; NaN otherwise)."""
+    expected error curve (only where it is known exactly; NaN otherwise).
+
+    Parameters
+    ----------
+    sim : analysis.k2.Simulation
+
+    Returns
+    -------
+    float
+    """
     if sim.theory is None or not sim.theory_kind.startswith("exact"):
         return float("nan")
     return fit_power_law(sim.ns, sim.theory, sim.log_se()).slope
@@ -84,6 +102,17 @@ def data_multiplier(k, slope) -> np.ndarray:
     --------
     >>> float(data_multiplier(10, -0.5))
     100.0
+
+    Parameters
+    ----------
+    k : array_like
+        Improvement factors (at least 1).
+    slope : array_like
+        Negative log-log slopes of error against n.
+
+    Returns
+    -------
+    ndarray
     """
     k = np.asarray(k, dtype=float)
     slope = np.asarray(slope, dtype=float)
@@ -95,7 +124,18 @@ def data_multiplier(k, slope) -> np.ndarray:
 
 
 def fit_table(sims: dict[str, Simulation]) -> pd.DataFrame:
-    """One row per learner: fitted slope with 95% CI, theory, and the residual scale."""
+    """One row per learner: fitted slope with 95% CI, theory, and the residual scale.
+
+    Parameters
+    ----------
+    sims : dict of str to analysis.k2.Simulation
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by learner key; columns ``learner``, ``slope``, ``slope_low``, ``slope_high``,
+        ``theory_slope``, ``grid_theory_slope``, ``scale``, ``reps``.
+    """
     rows = []
     for key, sim in sims.items():
         fit = fit_simulation(sim)
@@ -120,6 +160,19 @@ def fitted_multiplier_table(fits: pd.DataFrame, ks=KS) -> pd.DataFrame:
 
     k^(-1/s) increases with s for s < 0, so the low endpoint maps to the low multiplier. If the
     interval reaches a slope of 0 or above, the upper end of the multiplier is unbounded (inf).
+
+    Parameters
+    ----------
+    fits : pandas.DataFrame
+        Output of :func:`fit_table`.
+    ks : sequence of float
+        Improvement factors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (learner, k): ``multiplier`` with ``multiplier_low``/``multiplier_high`` and
+        ``theory_multiplier``.
     """
     rows = []
     for key, row in fits.iterrows():
@@ -132,7 +185,17 @@ def fitted_multiplier_table(fits: pd.DataFrame, ks=KS) -> pd.DataFrame:
 
 
 def points_table(sims: dict[str, Simulation]) -> pd.DataFrame:
-    """Long table for the error chart: points with Monte-Carlo 95% bars, fitted band and theory."""
+    """Long table for the error chart: points with Monte-Carlo 95% bars, fitted band and theory.
+
+    Parameters
+    ----------
+    sims : dict of str to analysis.k2.Simulation
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (learner, n): ``error`` with its bars, ``fit`` with its band, ``theory``.
+    """
     frames = []
     for key, sim in sims.items():
         fit = fit_simulation(sim)
@@ -165,6 +228,20 @@ def k2_headline_rows(config: Config, sims: dict[str, Simulation], fits: pd.DataF
     Also checks the two statements the prose makes about them: the sample mean's ten-fold
     multiplier interval contains the article's 100, and the OLS coefficient interval contains the
     slope of the exact expected error on the simulated grid (``AssertionError`` otherwise).
+
+    Parameters
+    ----------
+    config : analysis.k2.Config
+    sims : dict of str to analysis.k2.Simulation
+    fits : pandas.DataFrame
+        :func:`fit_table` of ``sims``.
+    mults : pandas.DataFrame
+        :func:`fitted_multiplier_table` of ``fits``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key``, ``value``, ``unit``, ``note`` (see :func:`analysis.numbers.headline_frame`).
     """
     rows = [
         ("k2_n_min", int(min(config.ns)), "data points", "smallest simulated sample size"),
@@ -213,7 +290,16 @@ def k2_headline_rows(config: Config, sims: dict[str, Simulation], fits: pd.DataF
 
 # --------------------------------------------------------------------------- printed tables
 def format_settings(config: Config) -> str:
-    """The simulation's settings, one item a line (deterministic text for the chapter)."""
+    """The simulation's settings, one item a line (deterministic text for the chapter).
+
+    Parameters
+    ----------
+    config : analysis.k2.Config
+
+    Returns
+    -------
+    str
+    """
     c = config
     lines = [
         f"sample sizes n ({len(c.ns)}): " + ", ".join(str(n) for n in c.ns),
@@ -232,7 +318,18 @@ def format_settings(config: Config) -> str:
 
 
 def fit_summary(fits: pd.DataFrame) -> pd.DataFrame:
-    """Fitted slopes with 95% CIs next to theory, as rounded text for display."""
+    """Fitted slopes with 95% CIs next to theory, as rounded text for display.
+
+    Parameters
+    ----------
+    fits : pandas.DataFrame
+        Output of :func:`fit_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells, indexed by learner label.
+    """
     rows = []
     for _, r in fits.iterrows():
         rows.append(
@@ -248,7 +345,18 @@ def fit_summary(fits: pd.DataFrame) -> pd.DataFrame:
 
 
 def multiplier_summary(mults: pd.DataFrame) -> pd.DataFrame:
-    """Data multipliers for each k with their 95% CIs, as text with 3 significant figures."""
+    """Data multipliers for each k with their 95% CIs, as text with 3 significant figures.
+
+    Parameters
+    ----------
+    mults : pandas.DataFrame
+        Output of :func:`fitted_multiplier_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells, one row per learner, one column per k.
+    """
 
     def cell(r) -> str:
         return f"{r['multiplier']:,.3g} [{r['multiplier_low']:,.3g}, {r['multiplier_high']:,.3g}]"

@@ -12,7 +12,24 @@ import numpy as np
 from scipy.special import expit
 
 def ar1_covariance(p: int, rho: float) -> np.ndarray:
-    """Covariance with entries rho^|i-j| (a correlated Gaussian design)."""
+    """Covariance with entries rho^|i-j| (a correlated Gaussian design).
+
+    Parameters
+    ----------
+    p : int
+        Dimension.
+    rho : float
+        Correlation between neighbours, strictly between -1 and 1.
+
+    Returns
+    -------
+    ndarray, shape (p, p)
+
+    Examples
+    --------
+    >>> ar1_covariance(3, 0.5)[0].tolist()
+    [1.0, 0.5, 0.25]
+    """
     if isinstance(p, bool) or int(p) != p or p < 1:
         raise ValueError(f"p must be a whole number at least 1, got {p!r}")
     p = int(p)
@@ -27,6 +44,29 @@ def ols_theory(ns, p: int, sigma: float, cov: np.ndarray) -> tuple[np.ndarray, n
 
     E||b - beta||² = sigma² tr(cov⁻¹) / (n - p - 1) and the prediction excess risk
     E[(b - beta)' cov (b - beta)] = sigma² p / (n - p - 1) (inverse-Wishart mean).
+
+    Parameters
+    ----------
+    ns : array_like
+        Sample sizes (each > p + 1).
+    p : int
+        Number of features.
+    sigma : float
+        Noise standard deviation.
+    cov : ndarray, shape (p, p)
+        Covariance of the features.
+
+    Returns
+    -------
+    coef, risk : ndarray
+        Expected squared coefficient error and expected prediction excess risk at each n.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> coef, risk = ols_theory([14], 3, 1.0, np.eye(3))
+    >>> float(coef[0]), float(risk[0])
+    (0.3, 0.3)
     """
     ns = np.asarray(ns, dtype=float)
     coef = sigma**2 * np.trace(np.linalg.inv(cov)) / (ns - p - 1)
@@ -57,6 +97,17 @@ def excess_error_gaussian(w_hat: np.ndarray, w: np.ndarray) -> np.ndarray:
         excess = (1/pi) ∫_0^theta g(|w| sin(psi) / 2) dpsi,
 
     computed by Gauss-Legendre in psi and Gauss-Hermite in r, vectorized over the leading axes.
+
+    Parameters
+    ----------
+    w_hat : ndarray, shape (..., p)
+        Fitted coefficients (any leading axes).
+    w : ndarray, shape (p,)
+        True coefficients.
+
+    Returns
+    -------
+    ndarray, shape (...)
     """
     w = np.asarray(w, dtype=float)
     w_hat = np.asarray(w_hat, dtype=float)
@@ -73,7 +124,22 @@ def excess_error_gaussian(w_hat: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def bayes_error_gaussian(w) -> float:
-    """Bayes 0-1 error for x ~ N(0, I), P(y = 1 | x) = expit(x'w): E[expit(-|w||Z|)]."""
+    """Bayes 0-1 error for x ~ N(0, I), P(y = 1 | x) = expit(x'w): E[expit(-|w||Z|)].
+
+    Parameters
+    ----------
+    w : array_like
+        True coefficients.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(bayes_error_gaussian([0.0, 0.0]), 12)  # no signal: a coin flip
+    0.5
+    """
     from scipy.integrate import quad
 
     a = float(np.linalg.norm(np.asarray(w, dtype=float)))
@@ -88,6 +154,17 @@ def logistic_asymptotic_excess(ns, w) -> np.ndarray:
     The angle theta between w_hat and w satisfies E[theta²] ≈ (p - 1) / (n c |w|²), with
     c = E[expit(|w|Z)(1 - expit(|w|Z))] the Fisher information across w; and for small theta the
     excess error is |w| sqrt(pi/2) theta² / (4 pi).
+
+    Parameters
+    ----------
+    ns : array_like
+        Sample sizes.
+    w : array_like
+        True coefficients (p of them).
+
+    Returns
+    -------
+    ndarray
     """
     w = np.asarray(w, dtype=float)
     a = float(np.linalg.norm(w))
@@ -97,10 +174,39 @@ def logistic_asymptotic_excess(ns, w) -> np.ndarray:
 
 
 def knn_k(n: int, d: int, const: float = 1.0) -> int:
-    """Rate-optimal number of neighbours for twice-differentiable targets: k ∝ n^(4/(4+d))."""
+    """Rate-optimal number of neighbours for twice-differentiable targets: k ∝ n^(4/(4+d)).
+
+    Parameters
+    ----------
+    n : int
+        Training sample size.
+    d : int
+        Dimension.
+    const : float
+        Multiplier of the rate.
+
+    Returns
+    -------
+    int
+        Between 1 and n.
+
+    Examples
+    --------
+    >>> knn_k(10_000, 4)
+    100
+    """
     return int(min(n, max(1, round(const * n ** (4.0 / (4.0 + d))))))
 
 
 def knn_target(x: np.ndarray) -> np.ndarray:
-    """A smooth periodic regression function on [0, 1)^d: the mean of cos(2 pi x_j) over coordinates."""
+    """A smooth periodic regression function on [0, 1)^d: the mean of cos(2 pi x_j) over coordinates.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., d)
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
     return np.cos(2.0 * np.pi * x).mean(axis=-1)

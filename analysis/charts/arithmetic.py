@@ -13,7 +13,21 @@ __all__ = ["arithmetic_multiplier_chart"]
 
 
 def arithmetic_multiplier_chart(k_max: float = 100.0, exponents=(2, 4), slider_default: float = 9.0) -> alt.LayerChart:
-    """Compute multiplier against improvement factor, log-log, with a slider for a third exponent."""
+    """Compute multiplier against improvement factor, log-log, with a slider for a third exponent.
+
+    Parameters
+    ----------
+    k_max : float
+        Largest improvement factor drawn.
+    exponents : sequence of float
+        Exponents drawn as fixed lines.
+    slider_default : float
+        Initial exponent of the dashed line.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
     k = np.round(np.geomspace(1.0, k_max, 41), 6)
     fixed_rows = pd.DataFrame(
         [{"k": float(x), "law": f"k^{e}", "multiplier": multiplier(x, e)} for e in exponents for x in k]

@@ -20,7 +20,17 @@ def _extra_label(value) -> str:
 
 
 def coverage_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Bar chart of models per publication year, split by whether they carry a compute value."""
+    """Bar chart of models per publication year, split by whether they carry a compute value.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table (:func:`analysis.evidence.models`).
+
+    Returns
+    -------
+    altair.Chart
+    """
     f = evidence.with_period(frame)
     f["compute"] = np.where(f["hardware_burden_flop"].notna() | f["operations_flop"].notna(),
                             "with a compute value", "no compute value")
@@ -45,7 +55,23 @@ def coverage_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def comparison_chart(frame: pd.DataFrame, ours: str, theirs: str, ours_title: str, theirs_title: str, description: str):
-    """Log-log scatter of our compute against a reference, with the y = x line and 3x bands."""
+    """Log-log scatter of our compute against a reference, with the y = x line and 3x bands.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table (:func:`analysis.evidence.models`).
+    ours, theirs : str
+        Columns compared (ours on y, the reference on x).
+    ours_title, theirs_title : str
+        Axis titles.
+    description : str
+        Alt text.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
     f = evidence.comparison_frame(frame, ours, theirs)
     lo = 10.0 ** math.floor(math.log10(min(f[ours].min(), f[theirs].min()) / 3))
     hi = 10.0 ** math.ceil(math.log10(max(f[ours].max(), f[theirs].max()) * 3))
@@ -81,7 +107,17 @@ def comparison_chart(frame: pd.DataFrame, ours: str, theirs: str, ours_title: st
 
 
 def frontier_chart(frame: pd.DataFrame):
-    """Top-1 error of every row over time (log axis), with the best-so-far frontier as a step line."""
+    """Top-1 error of every row over time (log axis), with the best-so-far frontier as a step line.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table (:func:`analysis.evidence.models`).
+
+    Returns
+    -------
+    altair.LayerChart
+    """
     f = frame.copy()
     f["training data"] = f["extra_data"].map(_extra_label)
     f["accuracy"] = np.where(f["accuracy_caveat"].isna(), "as published", "unconfirmed")

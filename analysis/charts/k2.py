@@ -12,7 +12,19 @@ __all__ = ["k2_error_chart", "k2_multiplier_chart"]
 
 def k2_error_chart(points: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
     """Error against n on log axes, one panel per learner: points with Monte-Carlo 95% bars, the
-    fitted power law with its 95% band, and the theory curve (dashed)."""
+    fitted power law with its 95% band, and the theory curve (dashed).
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        :func:`analysis.k2_fit.points_table`.
+    columns : int
+        Panels per row.
+
+    Returns
+    -------
+    altair.FacetChart
+    """
     data = points.copy()
     for col in ("error", "error_low", "error_high", "fit", "fit_low", "fit_high", "theory"):
         data[col] = data[col].map(lambda v: float(f"{v:.5g}"))
@@ -61,7 +73,19 @@ def k2_error_chart(points: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
 def k2_multiplier_chart(fits: pd.DataFrame, k_default: float = 10.0, k_max: float = 100.0) -> alt.LayerChart:
     """Horizontal bars: data multiplier pow(k, -1/slope) per learner, computed in Vega-Lite from the
     fitted slopes, with the slider param ``k``; whiskers map the slope's 95% CI; the dashed rule
-    marks the article's k²."""
+    marks the article's k².
+
+    Parameters
+    ----------
+    fits : pandas.DataFrame
+        :func:`analysis.k2_fit.fit_table`.
+    k_default, k_max : float
+        Initial and largest value of the slider.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
     data = fits.reset_index()[["key", "learner", "slope", "slope_low", "slope_high", "theory_slope"]].copy()
     for col in ("slope", "slope_low", "slope_high", "theory_slope"):
         data[col] = data[col].map(lambda v: float(f"{v:.5g}"))
