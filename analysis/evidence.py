@@ -32,7 +32,7 @@ MODELS_FILE = paths.DATA / "imagenet_models.csv"
 HARDWARE_FILE = paths.DATA / "hardware.csv"
 MID_2020 = pd.Timestamp("2020-06-30")
 RECENT_START, RECENT_END = 2021, 2025
-TYPE_MAP = {"string": "string", "number": "number", "integer": "integer", "date": "date"}
+FIELD_TYPES = frozenset({"string", "number", "integer", "date"})  # Frictionless types the validator checks
 
 
 # ----------------------------------------------------------------------------------------------
@@ -77,8 +77,8 @@ def _pattern_check(pattern: str):
 
 def field_to_column(field: dict) -> Column:
     """One Frictionless field descriptor -> one :class:`Column` (the validator's rule set)."""
-    kind = TYPE_MAP.get(field.get("type", "string"))
-    if kind is None:
+    kind = field.get("type", "string")
+    if kind not in FIELD_TYPES:
         raise DataError(DATAPACKAGE, f"field {field.get('name')!r}: unsupported type {field.get('type')!r}")
     c = field.get("constraints", {})
     lo, hi = c.get("minimum"), c.get("maximum")
