@@ -3,7 +3,7 @@
 Slopes are fitted by weighted least squares of log(summary error) on log n
 (:func:`analysis.stats.loglog_fit`), where the summary is the RMSE (or the mean error) over
 replicates and each point's weight is the inverse of the delta-method variance of its logarithm
-(:meth:`analysis.k2.Simulation.log_se`). The residual scale is estimated, so the 95% interval widens
+(:meth:`analysis.k2_sim.Simulation.log_se`). The residual scale is estimated, so the 95% interval widens
 when the points scatter more than their Monte-Carlo errors allow.
 """
 
@@ -14,7 +14,8 @@ import pandas as pd
 
 from . import stats
 from .numbers import headline_frame
-from .k2 import Config, Simulation, total_samples
+from .k2 import Config, total_samples
+from .k2_sim import Simulation
 from .k2_theory import bayes_error_gaussian
 
 __all__ = [
@@ -69,7 +70,7 @@ def fit_simulation(sim: Simulation) -> stats.LogLogFit:
 
     Parameters
     ----------
-    sim : analysis.k2.Simulation
+    sim : analysis.k2_sim.Simulation
 
     Returns
     -------
@@ -84,7 +85,7 @@ def grid_theory_slope(sim: Simulation) -> float:
 
     Parameters
     ----------
-    sim : analysis.k2.Simulation
+    sim : analysis.k2_sim.Simulation
 
     Returns
     -------
@@ -128,7 +129,7 @@ def fit_table(sims: dict[str, Simulation]) -> pd.DataFrame:
 
     Parameters
     ----------
-    sims : dict of str to analysis.k2.Simulation
+    sims : dict of str to analysis.k2_sim.Simulation
 
     Returns
     -------
@@ -189,7 +190,7 @@ def points_table(sims: dict[str, Simulation]) -> pd.DataFrame:
 
     Parameters
     ----------
-    sims : dict of str to analysis.k2.Simulation
+    sims : dict of str to analysis.k2_sim.Simulation
 
     Returns
     -------
@@ -232,7 +233,7 @@ def k2_headline_rows(config: Config, sims: dict[str, Simulation], fits: pd.DataF
     Parameters
     ----------
     config : analysis.k2.Config
-    sims : dict of str to analysis.k2.Simulation
+    sims : dict of str to analysis.k2_sim.Simulation
     fits : pandas.DataFrame
         :func:`fit_table` of ``sims``.
     mults : pandas.DataFrame
