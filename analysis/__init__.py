@@ -2,7 +2,24 @@
 
 Layering: ``data/`` -> ``analysis`` -> ``notebooks/`` -> book. Notebooks only narrate and call
 functions from this package; simulations, fits, conversions and chart builders live here and
-are unit-tested in ``tests/``.
+are unit-tested in ``tests/``. Chart builders live in the :mod:`analysis.charts` package, whose
+theme is enabled explicitly with ``charts.enable()``.
 """
 
-__all__ = ["charts", "numbers", "paths"]
+__all__ = [
+    "arithmetic",
+    "charts",
+    "conversions",
+    "evidence",
+    "inventory",
+    "k2",
+    "k2_fit",
+    "k2_knn",
+    "k2_sim",
+    "k2_theory",
+    "numbers",
+    "overparam",
+    "paths",
+    "stats",
+    "validate",
+]

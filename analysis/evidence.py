@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .numbers import headline_frame
 from .validate import Column, DataError, line_number, read_table
 
 DATAPACKAGE = paths.DATA / "datapackage.json"
@@ -31,7 +32,7 @@ MODELS_FILE = paths.DATA / "imagenet_models.csv"
 HARDWARE_FILE = paths.DATA / "hardware.csv"
 MID_2020 = pd.Timestamp("2020-06-30")
 RECENT_START, RECENT_END = 2021, 2025
-TYPE_MAP = {"string": "string", "number": "number", "integer": "integer", "date": "date"}
+FIELD_TYPES = frozenset({"string", "number", "integer", "date"})  # Frictionless types the validator checks
 
 
 # ----------------------------------------------------------------------------------------------
@@ -76,8 +77,8 @@ def _pattern_check(pattern: str):
 
 def field_to_column(field: dict) -> Column:
     """One Frictionless field descriptor -> one :class:`Column` (the validator's rule set)."""
-    kind = TYPE_MAP.get(field.get("type", "string"))
-    if kind is None:
+    kind = field.get("type", "string")
+    if kind not in FIELD_TYPES:
         raise DataError(DATAPACKAGE, f"field {field.get('name')!r}: unsupported type {field.get('type')!r}")
     c = field.get("constraints", {})
     lo, hi = c.get("minimum"), c.get("maximum")
@@ -214,6 +215,22 @@ def hardware() -> pd.DataFrame:
 # Summaries
 # ----------------------------------------------------------------------------------------------
 def period_of(date: pd.Timestamp) -> str:
+    """The chapter's period of a publication date.
+
+    Parameters
+    ----------
+    date : pandas.Timestamp
+
+    Returns
+    -------
+    str
+        ``"to mid-2020"`` (the paper's window), ``"mid-2020 to 2020-12"`` or ``"2021-2025"``.
+
+    Examples
+    --------
+    >>> period_of(pd.Timestamp("2019-05-01")), period_of(pd.Timestamp("2023-01-01"))
+    ('to mid-2020', '2021-2025')
+    """
     if date <= MID_2020:
         return "to mid-2020"
     if RECENT_START <= date.year <= RECENT_END:
@@ -222,14 +239,11 @@ def period_of(date: pd.Timestamp) -> str:
 
 
 def with_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with ``period`` (:func:`period_of`) and publication ``year`` columns."""
     out = frame.copy()
     out["period"] = out["publication_date"].map(period_of)
     out["year"] = out["publication_date"].dt.year
     return out
-
-
-def has(frame: pd.DataFrame, column: str) -> pd.Series:
-    return frame[column].notna()
 
 
 def counts(frame: pd.DataFrame) -> dict[str, int | float]:
@@ -277,6 +291,18 @@ def frontier(frame: pd.DataFrame, confirmed_only: bool = False) -> pd.DataFrame:
 
     With ``confirmed_only`` the rows whose published accuracy carries a caveat (``unconfirmed``:
     no stated evaluation protocol and no independent reproduction) are left out first.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+    confirmed_only : bool
+        Leave out rows with an accuracy caveat first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The record-setting rows in date order.
     """
     f = confirmed(frame) if confirmed_only else frame
     f = f.sort_values(["publication_date", "top1_error_pct", "model"], kind="mergesort")
@@ -316,130 +342,30 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out[order]
 
 
-def _extra_label(value) -> str:
-    if _missing(value):
-        return "not established"
-    return "ImageNet-1k only" if value == "none" else "extra data"
-
-
-def coverage_chart(frame: pd.DataFrame):
-    import altair as alt
-
-    f = with_period(frame)
-    f["compute"] = np.where(f["hardware_burden_flop"].notna() | f["operations_flop"].notna(),
-                            "with a compute value", "no compute value")
-    agg = f.groupby(["year", "compute"]).size().reset_index(name="models")
-    chart = (
-        alt.Chart(agg)
-        .mark_bar()
-        .encode(
-            x=alt.X("year:O", title="publication year"),
-            y=alt.Y("models:Q", title="models in the table"),
-            color=alt.Color("compute:N", title=None, sort=["with a compute value", "no compute value"],
-                            legend=alt.Legend(orient="top")),
-            order=alt.Order("compute:N", sort="descending"),
-            tooltip=["year:O", "compute:N", "models:Q"],
-        )
-        .properties(
-            width=560, height=260,
-            description="Bar chart of ImageNet models in the table per publication year, split into rows with and without a training-compute value.",
-        )
-    )
-    return chart
-
-
 def comparison_frame(frame: pd.DataFrame, ours: str, theirs: str) -> pd.DataFrame:
+    """Rows with both ``ours`` and ``theirs`` filled, and their ratio.
+
+    For ``ours == "operations_flop"`` only rows whose operations we computed ourselves (status
+    ``reported`` or ``estimated``) are kept: a value taken from Epoch AI cannot check Epoch AI.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+    ours, theirs : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``year``, ``ours``, ``theirs``, ``ratio``, sorted by model.
+    """
     f = frame[frame[ours].notna() & frame[theirs].notna()].copy()
     if ours == "operations_flop":
         f = f[f["operations_status"].isin(["reported", "estimated"])]
     f["ratio"] = f[ours] / f[theirs]
     f["year"] = f["publication_date"].dt.year
     return f[["model", "year", ours, theirs, "ratio"]].sort_values("model").reset_index(drop=True)
-
-
-def comparison_chart(frame: pd.DataFrame, ours: str, theirs: str, ours_title: str, theirs_title: str, description: str):
-    """Log-log scatter of our compute against a reference, with the y = x line and 3x bands."""
-    import altair as alt
-
-    f = comparison_frame(frame, ours, theirs)
-    lo = 10.0 ** math.floor(math.log10(min(f[ours].min(), f[theirs].min()) / 3))
-    hi = 10.0 ** math.ceil(math.log10(max(f[ours].max(), f[theirs].max()) * 3))
-    lines = pd.DataFrame(
-        [{"x": lo, "y": lo, "line": "y = x"}, {"x": hi, "y": hi, "line": "y = x"},
-         {"x": lo, "y": 3 * lo, "line": "3x above"}, {"x": hi / 3, "y": hi, "line": "3x above"},
-         {"x": 3 * lo, "y": lo, "line": "3x below"}, {"x": hi, "y": hi / 3, "line": "3x below"}]
-    )
-    scale = alt.Scale(type="log", domain=[lo, hi])
-    guide = (
-        alt.Chart(lines)
-        .mark_line(color="#888888")
-        .encode(
-            x=alt.X("x:Q", scale=scale, title=theirs_title),
-            y=alt.Y("y:Q", scale=scale, title=ours_title),
-            detail="line:N",
-            strokeDash=alt.condition(alt.datum.line == "y = x", alt.value([1, 0]), alt.value([4, 4])),
-        )
-    )
-    pts = (
-        alt.Chart(f)
-        .mark_circle(size=70)
-        .encode(
-            x=alt.X(f"{theirs}:Q", scale=scale),
-            y=alt.Y(f"{ours}:Q", scale=scale),
-            color=alt.Color("year:O", title="publication year", legend=alt.Legend(orient="bottom", direction="horizontal")),
-            tooltip=["model:N", "year:O", alt.Tooltip(f"{ours}:Q", format=".3g"),
-                     alt.Tooltip(f"{theirs}:Q", format=".3g"), alt.Tooltip("ratio:Q", format=".3g")],
-        )
-    )
-    labels = pts.mark_text(align="left", dx=7, fontSize=10).encode(text="model:N", color=alt.value("#333333"))
-    return (guide + pts + labels).properties(width=480, height=400, description=description)
-
-
-def frontier_chart(frame: pd.DataFrame):
-    """Top-1 error of every row over time (log axis), with the best-so-far frontier as a step line."""
-    import altair as alt
-
-    f = frame.copy()
-    f["training data"] = f["extra_data"].map(_extra_label)
-    f["accuracy"] = np.where(f["accuracy_caveat"].isna(), "as published", "unconfirmed")
-    pts = f[["model", "publication_date", "top1_error_pct", "training data", "accuracy"]]
-    last = frame["publication_date"].max()
-
-    def steps(confirmed_only: bool, label: str) -> pd.DataFrame:
-        fr = frontier(frame, confirmed_only)[["model", "publication_date", "top1_error_pct"]]
-        end = pd.DataFrame({"model": ["(latest)"], "publication_date": [last], "top1_error_pct": [fr["top1_error_pct"].min()]})
-        return pd.concat([fr, end], ignore_index=True).assign(frontier=label)
-
-    step = pd.concat([steps(False, "all results"), steps(True, "without unconfirmed")], ignore_index=True)
-    yscale = alt.Scale(type="log", domain=[5, 60])
-    base = alt.Chart(pts).mark_point(size=45, opacity=0.75, filled=True).encode(
-        x=alt.X("publication_date:T", title="publication date"),
-        y=alt.Y("top1_error_pct:Q", scale=yscale, title="top-1 error (%), log scale"),
-        color=alt.Color("training data:N", sort=["ImageNet-1k only", "extra data", "not established"]),
-        shape=alt.Shape("accuracy:N", sort=["as published", "unconfirmed"], scale=alt.Scale(range=["circle", "triangle-down"]),
-                        title="top-1"),
-        tooltip=["model:N", alt.Tooltip("publication_date:T"), alt.Tooltip("top1_error_pct:Q", format=".2f"), "training data:N",
-                 "accuracy:N"],
-    )
-    line = alt.Chart(step).mark_line(interpolate="step-after", color="#000000").encode(
-        x="publication_date:T", y=alt.Y("top1_error_pct:Q", scale=yscale),
-        strokeDash=alt.StrokeDash("frontier:N", sort=["all results", "without unconfirmed"],
-                                  scale=alt.Scale(range=[[1, 0], [5, 3]]), title="best so far"),
-    )
-    return (line + base).properties(
-        width=560, height=340,
-        description="Scatter of ImageNet top-1 error against publication date for every model in the table, coloured by whether extra training data was used, with unconfirmed results drawn as downward triangles; a solid black step line shows the best result so far and a dashed one the best so far without the unconfirmed results.",
-    )
-
-
-def benchmark() -> dict[str, float]:
-    """Timing of loading + validating both tables (for scripts/bench.py)."""
-    import time
-
-    t0 = time.perf_counter()
-    hw = load_hardware()
-    load_models(hardware=hw)
-    return {"evidence_load_validate_s": time.perf_counter() - t0}
 
 
 def hardware_summary(hw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
@@ -465,3 +391,125 @@ EXCLUDED_FILE = paths.DATA / "imagenet_excluded.csv"
 def load_excluded(path: Path = EXCLUDED_FILE, package: dict | None = None) -> pd.DataFrame:
     """Rows the build did not use, with the reason."""
     return read_table(path, schema_columns("imagenet_excluded", package))
+
+
+# ----------------------------------------------------------------------------------------------
+# Headline numbers of the chapter
+# ----------------------------------------------------------------------------------------------
+#: (count key, unit, note) of the counts the chapter quotes, in the order they are glued
+COUNT_NOTES = (
+    ("n_models", "models", "rows (model results) in data/imagenet_models.csv"),
+    ("n_models_to_mid2020", "models", "rows published up to 2020-06-30 (the paper's window)"),
+    ("n_models_2021_2025", "models", "rows published 2021-2025"),
+    ("n_models_late2020", "models", "rows published July-December 2020"),
+    ("n_with_compute", "models", "rows with a hardware burden or an operations count"),
+    ("n_with_hardware_burden", "models", "rows with a hardware burden"),
+    ("n_with_operations", "models", "rows with an operations count (any status)"),
+    ("n_operations_estimated", "models", "operations estimated as 3 x forward FLOPs x images x epochs"),
+    ("n_operations_epoch", "models", "operations taken from Epoch AI"),
+    ("n_with_epoch_compute", "models", "rows matched to an Epoch AI training-compute value"),
+    ("n_with_authors_burden", "models", "rows matched to the authors' public frontier points"),
+    ("n_with_gflops", "models", "rows with forward GFLOPs per image"),
+    ("n_extra_data", "models", "rows flagged as trained with extra data"),
+    ("n_extra_data_unknown", "models", "rows whose training data is not established"),
+    ("n_ops_vs_epoch", "models", "rows with our own operations count and Epoch's"),
+    ("median_ratio_ops_to_epoch", "", "median of our operations / Epoch training compute"),
+    ("n_ops_epoch_beyond_3x", "models", "rows where ours and Epoch's differ by more than 3x"),
+    ("n_burden_vs_authors", "models", "rows with our hardware burden and the authors'"),
+    ("median_ratio_burden_to_authors", "", "median of our hardware burden / the authors'"),
+)
+SECONDS_PER_HOUR = 3600.0
+
+
+def largest_burden_gap(frame: pd.DataFrame) -> str:
+    """The model whose hardware burden differs most (in log ratio) from the authors' value.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+
+    Returns
+    -------
+    str
+    """
+    cmp = comparison_frame(frame, "hardware_burden_flop", "authors_hardware_burden_flop")
+    return str(cmp.loc[cmp["ratio"].map(math.log).abs().idxmax(), "model"])
+
+
+def authors_device_count(frame: pd.DataFrame, hw: pd.DataFrame, model: str, accelerator: str) -> float:
+    """How many devices the authors' burden for ``model`` amounts to: their burden divided by one
+    ``accelerator`` at the authors' peak rate for the row's training time.
+
+    Parameters
+    ----------
+    frame, hw : pandas.DataFrame
+        The ImageNet models and hardware tables.
+    model, accelerator : str
+        Row of ``frame`` and device of ``hw``.
+
+    Returns
+    -------
+    float
+    """
+    row = frame.set_index("model").loc[model]
+    peak = hw.set_index("accelerator").loc[accelerator, "authors_peak_flops"]
+    return float(row["authors_hardware_burden_flop"] / (peak * row["train_hours"] * SECONDS_PER_HOUR))
+
+
+def _n_extra(frame: pd.DataFrame) -> int:
+    return int((frame["extra_data"].notna() & (frame["extra_data"] != "none")).sum())
+
+
+def evidence_headline_rows(frame: pd.DataFrame, hw: pd.DataFrame) -> pd.DataFrame:
+    """The chapter's quoted numbers as rows ``(key, value, unit, note)`` under stable glue keys.
+
+    Checks the statement the prose makes: the largest gap to the authors' burden is MnasNet-A3,
+    whose authors' value is read as one Cloud TPU v2 device-time (``AssertionError`` otherwise).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The ImageNet models table.
+    hw : pandas.DataFrame
+        The hardware table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key``, ``value``, ``unit``, ``note``.
+    """
+    c = counts(frame)
+    rows = [(f"evidence_{key}", c[key], unit, note) for key, unit, note in COUNT_NOTES]
+    rows.append(("evidence_n_hardware", len(hw), "devices", "accelerators in data/hardware.csv"))
+    assert largest_burden_gap(frame) == "MnasNet-A3", "the prose names MnasNet-A3 as the largest gap"
+    rows.append(("evidence_mnasnet_authors_devices", authors_device_count(frame, hw, "MnasNet-A3", "TPU v2"),
+                 "devices", "the authors' MnasNet burden divided by one Cloud TPU v2 device-time of the search"))
+    fr = frontier(frame)
+    fr_ok = frontier(frame, confirmed_only=True)
+    best_ok = fr_ok.loc[fr_ok["top1_error_pct"].idxmin()]
+    late = fr[fr["publication_date"].dt.year >= 2018]
+    rows += [
+        ("evidence_frontier_best_mid2020", float(fr.loc[fr["publication_date"] <= MID_2020, "top1_error_pct"].min()),
+         "%", "lowest top-1 error published up to mid-2020"),
+        ("evidence_frontier_best_2025", float(fr["top1_error_pct"].min()), "%", "lowest top-1 error in the table (to 2025)"),
+        ("evidence_n_unconfirmed", int(frame["accuracy_caveat"].notna().sum()), "models",
+         "rows whose published top-1 carries the caveat 'unconfirmed' (no stated protocol, no reproduction)"),
+        ("evidence_frontier_best_confirmed", float(best_ok["top1_error_pct"]), "%",
+         "lowest top-1 error in the table without the unconfirmed rows"),
+        ("evidence_frontier_best_confirmed_year", int(best_ok["publication_date"].year), "", "year of that result"),
+        ("evidence_n_frontier_points", len(fr), "models", "rows that set a new lowest top-1 error"),
+        ("evidence_n_frontier_since_2018", len(late), "models", "frontier records set from 2018 on"),
+        ("evidence_n_frontier_extra_since_2018", _n_extra(late), "models", "of those, records trained with extra data"),
+    ]
+    return headline_frame(rows)
+
+
+def evidence_headline_names(frame: pd.DataFrame) -> dict[str, str]:
+    """Model names the prose quotes: the best result without unconfirmed rows, and the unconfirmed ones."""
+    fr_ok = frontier(frame, confirmed_only=True)
+    unconfirmed = frame[frame["accuracy_caveat"].notna()].sort_values("top1_error_pct")
+    return {
+        "evidence_frontier_best_confirmed_model": str(fr_ok.loc[fr_ok["top1_error_pct"].idxmin(), "model"]),
+        "evidence_unconfirmed_models": " and ".join(unconfirmed["model"]),
+    }

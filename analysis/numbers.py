@@ -30,6 +30,8 @@ import numpy as np
 GLUE_PREFIX = "application/papermill.record/"
 KEY_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 METADATA_KEY = "report"
+#: MIME type of the glued text, under GLUE_PREFIX in the notebook (the book extension reads it too)
+GLUE_MIME = "text/plain"
 SIG_DIGITS = 6  # published precision of glued floats: significant digits
 
 
@@ -87,7 +89,7 @@ def number_bundle(key: str, value: Any, unit: str | None = None, note: str | Non
     scalar = publish(value, digits, key)
     if unit is not None and not isinstance(unit, str):
         raise TypeError(f"glue key {key!r}: unit must be a string or None")
-    data = {GLUE_PREFIX + "text/plain": repr(scalar)}
+    data = {GLUE_PREFIX + GLUE_MIME: repr(scalar)}
     meta: dict[str, Any] = {"scrapbook": {"name": key, "mime_prefix": GLUE_PREFIX}}
     report = {"unit": unit or "", "type": type(scalar).__name__}
     if isinstance(scalar, float):
@@ -112,3 +114,33 @@ def glue_number(key: str, value: Any, unit: str | None = None, *, note: str | No
     data, meta = number_bundle(key, value, unit, note, digits)
     display(data, raw=True, metadata=meta)
     return publish(value, digits, key)
+
+
+HEADLINE_COLUMNS = ("key", "value", "unit", "note")
+
+
+def headline_frame(rows) -> "pd.DataFrame":
+    """Rows ``(key, value, unit, note)`` as a DataFrame whose ``value`` column keeps each type.
+
+    Chapter functions return their quoted numbers this way; ints stay ints (a float column would
+    turn a count of 30 into 30.0).
+
+    Examples
+    --------
+    >>> headline_frame([("n_models", 3, "models", "rows"), ("ratio", 0.5, "", "a ratio")])["value"].tolist()
+    [3, 0.5]
+    """
+    import pandas as pd
+
+    rows = [tuple(r) for r in rows]
+    frame = pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(HEADLINE_COLUMNS)})
+    duplicated = frame["key"][frame["key"].duplicated()].tolist()
+    if duplicated:
+        raise ValueError(f"headline keys repeat: {duplicated}")
+    return frame
+
+
+def glue_rows(frame) -> None:
+    """Glue every row of a :func:`headline_frame` with :func:`glue_number`."""
+    for row in frame.itertuples(index=False):
+        glue_number(row.key, row.value, row.unit, note=row.note)

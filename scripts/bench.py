@@ -8,7 +8,7 @@ Measures, on this machine, in one run:
 2. cached rebuild time after a prose-only change (a paragraph added to a page and to a notebook's
    markdown), and how many notebooks that rebuild re-executed (should be none);
 3. each notebook's execution time (from the execution cache of the cold build);
-4. each chapter's own kernel benchmark (``benchmark()`` in its analysis module, if it has one):
+4. each chapter's kernel benchmark (``scripts/bench_chapters.py``):
    throughput, achieved GFLOP/s against a dense matmul, ...;
 5. the whole test suite's wall time (``python -m pytest``), unless ``--skip-tests``;
 6. each HTML page's weight: its own bytes, and the bytes of the local scripts, stylesheets and
@@ -20,7 +20,6 @@ Nothing here is asserted: this is measurement, kept out of the tests on purpose.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import shutil
@@ -31,9 +30,10 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import ROOT
+from bench_chapters import CHAPTER_BENCHMARKS  # beside this script (sys.path[0] when run as a script)
+
 JB = Path(sys.executable).with_name("jupyter-book")
-CHAPTER_BENCHMARKS = ["analysis.k2", "analysis.overparam", "analysis.evidence"]
 
 
 def tracked_files() -> list[str]:
@@ -126,17 +126,12 @@ def page_weights(html_root: Path) -> list[dict]:
 
 def chapter_benchmarks() -> dict[str, dict]:
     results = {}
-    for name in CHAPTER_BENCHMARKS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        if hasattr(module, "benchmark"):
-            start = time.perf_counter()
-            out = module.benchmark()
-            out = {k: (float(v) if isinstance(v, (int, float)) else v) for k, v in out.items()}
-            out["benchmark_wall_seconds"] = time.perf_counter() - start
-            results[name] = out
+    for name, kernel in CHAPTER_BENCHMARKS.items():
+        start = time.perf_counter()
+        out = kernel()
+        out = {k: (float(v) if isinstance(v, (int, float)) else v) for k, v in out.items()}
+        out["benchmark_wall_seconds"] = time.perf_counter() - start
+        results[name] = out
     return results
 
 
@@ -187,7 +182,7 @@ def main() -> None:
         shutil.rmtree(src, ignore_errors=True)
 
     report["chapters"] = chapter_benchmarks()
-    print("\nchapter kernels (benchmark() of each analysis module):")
+    print("\nchapter kernels (scripts/bench_chapters.py):")
     for name, figures in report["chapters"].items():
         print(f"  {name}:")
         for key, value in figures.items():

@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import ROOT
+
 
 
 def inputs_hash() -> str:

@@ -24,7 +24,8 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import ROOT
+
 NOTEBOOKS = ROOT / "notebooks"
 GOLDENS = ROOT / "tests" / "goldens"
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import ROOT
+
 SITE_OUT = ROOT / "_build_test"
 JB = Path(sys.executable).with_name("jupyter-book")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

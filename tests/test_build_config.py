@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import ROOT
+
 JB = Path(sys.executable).with_name("jupyter-book")
 
 FAILING = """---

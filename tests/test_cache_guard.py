@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import ROOT
+
 spec = importlib.util.spec_from_file_location("cache_guard", ROOT / "scripts" / "cache_guard.py")
 cache_guard = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(cache_guard)

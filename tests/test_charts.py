@@ -9,7 +9,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from analysis import arithmetic, charts
+from analysis import charts
+from analysis.charts.arithmetic import arithmetic_multiplier_chart
 
 
 def _chart(description="A line of y against x.", param_name="k"):
@@ -84,6 +85,6 @@ def test_offline_bundle_defines_vega_embed_and_versions():
 
 
 def test_arithmetic_chart_renders_with_named_slider():
-    spec = arithmetic.multiplier_chart().to_dict()
+    spec = arithmetic_multiplier_chart().to_dict()
     html = charts.render_html(spec)
     assert '"name":"gamma"' in html and '"input":"range"' in html

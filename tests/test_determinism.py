@@ -13,9 +13,9 @@ import nbformat
 import pytest
 
 from analysis.numbers import GLUE_PREFIX
+from analysis.paths import ROOT
 
 pytestmark = pytest.mark.site
-ROOT = Path(__file__).resolve().parent.parent
 GOLDENS = sorted((ROOT / "tests" / "goldens").glob("*.ipynb"))
 
 

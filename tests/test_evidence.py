@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis import evidence, paths
+from analysis.charts import evidence as evidence_charts
 
 UPSTREAM = paths.shared_data_sources()
 UPSTREAM_PRESENT = UPSTREAM is not None and (UPSTREAM / "pwc-imagenet-2020").is_dir()
@@ -228,22 +229,16 @@ def test_counts_add_up(models):
 
 def test_charts_build_with_alt_text(models):
     charts = [
-        evidence.coverage_chart(models),
-        evidence.frontier_chart(models),
-        evidence.comparison_chart(models, "operations_flop", "epoch_training_compute_flop", "ours", "Epoch", "alt"),
-        evidence.comparison_chart(models, "hardware_burden_flop", "authors_hardware_burden_flop", "ours", "authors", "alt"),
+        evidence_charts.coverage_chart(models),
+        evidence_charts.frontier_chart(models),
+        evidence_charts.comparison_chart(models, "operations_flop", "epoch_training_compute_flop", "ours", "Epoch", "alt"),
+        evidence_charts.comparison_chart(models, "hardware_burden_flop", "authors_hardware_burden_flop", "ours", "authors", "alt"),
     ]
     for ch in charts:
         spec = ch.to_dict()
         assert spec["description"]
         data = spec.get("datasets", {})
         assert 0 < sum(len(v) for v in data.values()) < 5000, "the chart must embed its (small) data"
-
-
-def test_benchmark_returns_numbers():
-    out = evidence.benchmark()
-    assert set(out) == {"evidence_load_validate_s"}
-    assert all(isinstance(v, float) and v > 0 for v in out.values())
 
 
 def _build_module():

@@ -11,7 +11,8 @@ from pathlib import Path
 import jupytext
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import ROOT
+
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.md")) if "kernelspec" in jupytext.read(p).metadata]
 GOLDENS = ROOT / "tests" / "goldens"
 

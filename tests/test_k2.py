@@ -13,19 +13,20 @@ import pytest
 import statsmodels.api as sm
 from scipy.special import expit
 
-from analysis import k2
+from analysis import k2, k2_fit, k2_knn, k2_sim, k2_theory
+from analysis.charts import k2 as k2_charts
 
 NS = (40, 160, 640, 2560)
 
 
-def _level_ok(sim: k2.Simulation, sigma: float = 1.0, tol: float = 0.05) -> bool:
+def _level_ok(sim: k2_sim.Simulation, sigma: float = 1.0, tol: float = 0.05) -> bool:
     """Is the sample mean's RMSE at sigma / sqrt(n) to within tol (in log)?"""
     return bool(np.all(np.abs(np.log(sim.summary() * np.sqrt(sim.ns) / sigma)) < tol))
 
 
 # --------------------------------------------------------------------------- sample mean
 def test_sample_mean_rmse_is_sigma_over_sqrt_n():
-    sim = k2.simulate_mean((50, 400), reps=4000, seed=1, sigma=2.0)
+    sim = k2_sim.simulate_mean((50, 400), reps=4000, seed=1, sigma=2.0)
     # MSE over R replicates has relative sd sqrt(2/R) = 2.2%, so the RMSE about 1.1%
     np.testing.assert_allclose(sim.summary(), 2.0 / np.sqrt([50, 400]), rtol=0.045)
     np.testing.assert_allclose(sim.theory, 2.0 / np.sqrt([50, 400]))
@@ -33,9 +34,9 @@ def test_sample_mean_rmse_is_sigma_over_sqrt_n():
 
 def test_half_data_estimator_keeps_the_slope_but_fails_the_level_check():
     reps = 2000
-    good = k2.simulate_mean(NS, reps, seed=2)
-    half = k2.simulate_mean(NS, reps, seed=2, estimator=lambda x: x[:, : x.shape[1] // 2].mean(axis=1))
-    good_fit, half_fit = k2.fit_simulation(good), k2.fit_simulation(half)
+    good = k2_sim.simulate_mean(NS, reps, seed=2)
+    half = k2_sim.simulate_mean(NS, reps, seed=2, estimator=lambda x: x[:, : x.shape[1] // 2].mean(axis=1))
+    good_fit, half_fit = k2_fit.fit_simulation(good), k2_fit.fit_simulation(half)
     # both slopes are -1/2: a slope test alone cannot see the waste of half the data ...
     assert good_fit.slope == pytest.approx(-0.5, abs=0.03)
     assert half_fit.slope == pytest.approx(-0.5, abs=0.03)
@@ -46,7 +47,7 @@ def test_half_data_estimator_keeps_the_slope_but_fails_the_level_check():
 
 
 def test_mean_slope_ci_is_tight_and_covers_theory():
-    fit = k2.fit_simulation(k2.simulate_mean(NS, 3000, seed=3))
+    fit = k2_fit.fit_simulation(k2_sim.simulate_mean(NS, 3000, seed=3))
     assert fit.slope_low < -0.5 < fit.slope_high
     assert fit.slope_high - fit.slope_low < 0.06
 
@@ -56,15 +57,15 @@ def test_batched_ols_matches_lstsq():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((5, 30, 4))
     y = rng.standard_normal((5, 30))
-    got = k2.ols_fit_batched(x, y)
+    got = k2_sim.ols_fit_batched(x, y)
     for i in range(5):
         np.testing.assert_allclose(got[i], np.linalg.lstsq(x[i], y[i], rcond=None)[0], rtol=1e-10)
 
 
 def test_ols_exact_expected_errors():
     p, sigma, rho, ns = 3, 1.5, 0.5, (20, 80)
-    coef, risk = k2.simulate_ols(ns, reps=4000, seed=4, p=p, sigma=sigma, rho=rho)
-    cov = k2.ar1_covariance(p, rho)
+    coef, risk = k2_sim.simulate_ols(ns, reps=4000, seed=4, p=p, sigma=sigma, rho=rho)
+    cov = k2_theory.ar1_covariance(p, rho)
     nn = np.array(ns, dtype=float)
     np.testing.assert_allclose(risk.loss.mean(axis=1), sigma**2 * p / (nn - p - 1), rtol=0.07)
     np.testing.assert_allclose(
@@ -75,10 +76,10 @@ def test_ols_exact_expected_errors():
 
 
 def test_ols_slopes_match_theory():
-    coef, risk = k2.simulate_ols(NS, reps=600, seed=5)
-    assert k2.fit_simulation(coef).slope == pytest.approx(k2.grid_theory_slope(coef), abs=0.03)
-    assert k2.fit_simulation(risk).slope == pytest.approx(k2.grid_theory_slope(risk), abs=0.06)
-    assert k2.grid_theory_slope(risk) == pytest.approx(2 * k2.grid_theory_slope(coef), abs=0.01)
+    coef, risk = k2_sim.simulate_ols(NS, reps=600, seed=5)
+    assert k2_fit.fit_simulation(coef).slope == pytest.approx(k2_fit.grid_theory_slope(coef), abs=0.03)
+    assert k2_fit.fit_simulation(risk).slope == pytest.approx(k2_fit.grid_theory_slope(risk), abs=0.06)
+    assert k2_fit.grid_theory_slope(risk) == pytest.approx(2 * k2_fit.grid_theory_slope(coef), abs=0.01)
 
 
 # --------------------------------------------------------------------------- logistic regression
@@ -94,15 +95,15 @@ def test_excess_error_closed_form_matches_monte_carlo(angle):
     w = np.array([1.0, 0.5])
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     w_hat = 3.0 * rot @ w  # the scale of w_hat does not change the classifier
-    exact = float(k2.excess_error_gaussian(w_hat, w))
+    exact = float(k2_theory.excess_error_gaussian(w_hat, w))
     assert exact == pytest.approx(_excess_monte_carlo(w_hat, w), rel=0.03)
 
 
 def test_excess_error_limits():
     w = np.array([1.0, -2.0, 0.5])
-    assert float(k2.excess_error_gaussian(2 * w, w)) == pytest.approx(0.0, abs=1e-12)
-    bayes = k2.bayes_error_gaussian(w)
-    assert float(k2.excess_error_gaussian(-w, w)) == pytest.approx(1 - 2 * bayes, abs=1e-6)
+    assert float(k2_theory.excess_error_gaussian(2 * w, w)) == pytest.approx(0.0, abs=1e-12)
+    bayes = k2_theory.bayes_error_gaussian(w)
+    assert float(k2_theory.excess_error_gaussian(-w, w)) == pytest.approx(1 - 2 * bayes, abs=1e-6)
     # Bayes error by Monte Carlo
     x = np.random.default_rng(7).standard_normal((1_000_000, 3))
     assert bayes == pytest.approx(float(np.mean(expit(-np.abs(x @ w)))), abs=2e-3)
@@ -112,7 +113,7 @@ def test_newton_matches_statsmodels_logit():
     rng = np.random.default_rng(8)
     x = rng.standard_normal((3, 200, 2))
     y = (rng.random((3, 200)) < expit(x @ np.array([1.0, 0.5]))).astype(float)
-    got = k2.fit_logistic_newton(x, y)
+    got = k2_sim.fit_logistic_newton(x, y)
     for i in range(3):
         ref = sm.Logit(y[i], x[i]).fit(disp=0).params
         np.testing.assert_allclose(got[i], ref, rtol=1e-6)
@@ -123,12 +124,12 @@ def test_newton_raises_under_separation():
     x = np.concatenate([x, np.ones_like(x)], axis=2)
     y = (x[..., 0] > 0).astype(float)
     with pytest.raises(RuntimeError, match="separation"):
-        k2.fit_logistic_newton(x, y)
+        k2_sim.fit_logistic_newton(x, y)
 
 
 def test_logistic_excess_error_slope_and_level():
-    sim = k2.simulate_logistic((100, 400, 1600, 6400), reps=300, seed=9)
-    assert k2.fit_simulation(sim).slope == pytest.approx(-1.0, abs=0.1)
+    sim = k2_sim.simulate_logistic((100, 400, 1600, 6400), reps=300, seed=9)
+    assert k2_fit.fit_simulation(sim).slope == pytest.approx(-1.0, abs=0.1)
     # at the largest n the first-order formula holds to within Monte-Carlo error (~1/sqrt(R) ~ 6%)
     assert sim.summary()[-1] / sim.theory[-1] == pytest.approx(1.0, abs=0.25)
 
@@ -139,7 +140,7 @@ def test_knn_matches_brute_force_with_wraparound():
     x = rng.random((2, 50, 2))
     y = rng.standard_normal((2, 50))
     q = np.concatenate([rng.random((2, 5, 2)), np.full((2, 1, 2), 0.999)], axis=1)  # a point near the corner
-    got = k2.knn_predict_torus(x, y, q, k=7)
+    got = k2_knn.knn_predict_torus(x, y, q, k=7)
     for b in range(2):
         for j in range(q.shape[1]):
             diff = np.abs(x[b] - q[b, j])
@@ -148,14 +149,14 @@ def test_knn_matches_brute_force_with_wraparound():
 
 
 def test_knn_k_rule():
-    assert k2.knn_k(10_000, 4) == 100
-    assert k2.knn_k(10_000, 1) == round(10_000**0.8)
-    assert k2.knn_k(3, 1, const=100.0) == 3
+    assert k2_theory.knn_k(10_000, 4) == 100
+    assert k2_theory.knn_k(10_000, 1) == round(10_000**0.8)
+    assert k2_theory.knn_k(3, 1, const=100.0) == 3
 
 
 def test_knn_slope_d1():
-    sim = k2.simulate_knn((100, 400, 1600, 6400), reps=12, seed=11, d=1, test_points=40)
-    fit = k2.fit_simulation(sim)
+    sim = k2_knn.simulate_knn((100, 400, 1600, 6400), reps=12, seed=11, d=1, test_points=40)
+    fit = k2_fit.fit_simulation(sim)
     assert sim.theory_slope == pytest.approx(-0.4)
     # the parametric -1/2 is well outside the tolerance
     assert fit.slope == pytest.approx(-0.4, abs=0.05)
@@ -164,18 +165,18 @@ def test_knn_slope_d1():
 # --------------------------------------------------------------------------- fits and multipliers
 def test_fit_power_law_recovers_an_exact_law():
     ns = np.array([10.0, 100.0, 1000.0, 10000.0])
-    fit = k2.fit_power_law(ns, 3.0 * ns**-0.5, np.full(4, 0.01))
+    fit = k2_fit.fit_power_law(ns, 3.0 * ns**-0.5, np.full(4, 0.01))
     assert fit.slope == pytest.approx(-0.5, abs=1e-12)
     assert np.exp(fit.intercept) == pytest.approx(3.0, rel=1e-12)
 
 
 def test_data_multiplier_and_ci_mapping():
-    assert float(k2.data_multiplier(10, -0.5)) == pytest.approx(100.0)
-    assert float(k2.data_multiplier(10, -1.0)) == pytest.approx(10.0)
-    assert float(k2.data_multiplier(10, -0.25)) == pytest.approx(1e4)
+    assert float(k2_fit.data_multiplier(10, -0.5)) == pytest.approx(100.0)
+    assert float(k2_fit.data_multiplier(10, -1.0)) == pytest.approx(10.0)
+    assert float(k2_fit.data_multiplier(10, -0.25)) == pytest.approx(1e4)
     sims = k2.run(k2.Config(ns=(50, 100, 200, 400, 800), reps_mean=200, reps_ols=100, reps_logistic=100,
                             reps_knn=4, knn_dims=(2,), knn_test_points=10))
-    mults = k2.multiplier_table(k2.fit_table(sims))
+    mults = k2_fit.fitted_multiplier_table(k2_fit.fit_table(sims))
     assert np.all(mults["multiplier_low"] <= mults["multiplier"])
     assert np.all(mults["multiplier"] <= mults["multiplier_high"])
 
@@ -192,31 +193,40 @@ def test_same_seed_same_arrays_and_different_seed_differs():
     assert not np.array_equal(a["mean"].loss, c["mean"].loss)
 
 
-def test_blocking_does_not_change_results(monkeypatch):
-    ref = k2.simulate_ols((30, 90), reps=16, seed=12)[0].loss
-    monkeypatch.setattr(k2, "MAX_BLOCK_ELEMENTS", 200)  # forces several replicate blocks
-    blocked = k2.simulate_ols((30, 90), reps=16, seed=12)[0].loss
-    # same generator stream drawn in pieces: equal up to floating-point rounding
-    np.testing.assert_allclose(blocked, ref, rtol=1e-9)
+def test_block_limit_changes_draws_except_for_the_mean(monkeypatch):
+    """The replicate-block limit is read when a simulator runs (so this test really lowers it).
+
+    The sample mean draws one array per block, so its blocks continue one generator stream and the
+    results do not depend on the limit. OLS, logistic and kNN draw x and then y within each block,
+    so a different limit gives different (equally valid) replicates: ``MAX_BLOCK_ELEMENTS`` is
+    a fixed constant of the design, not a tuning knob, and the chapter's numbers depend on it.
+    """
+    mean_ref = k2_sim.simulate_mean((30, 90), reps=16, seed=12).loss
+    ols_ref = k2_sim.simulate_ols((30, 90), reps=16, seed=12)[0].loss
+    monkeypatch.setattr(k2_sim, "MAX_BLOCK_ELEMENTS", 200)  # forces several replicate blocks
+    assert len(k2_sim._blocks(16, 90)) > 1
+    np.testing.assert_allclose(k2_sim.simulate_mean((30, 90), reps=16, seed=12).loss, mean_ref, rtol=1e-12)
+    ols_blocked = k2_sim.simulate_ols((30, 90), reps=16, seed=12)[0].loss
+    assert ols_blocked.shape == ols_ref.shape and not np.allclose(ols_blocked, ols_ref)
 
 
 # --------------------------------------------------------------------------- validation
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: k2.simulate_mean((100, 50), 10, 0), "strictly increasing"),
-        (lambda: k2.simulate_mean((0, 10), 10, 0), "at least 1"),
-        (lambda: k2.simulate_mean((10.5, 20), 10, 0), "whole numbers"),
-        (lambda: k2.simulate_mean((10, 20), 1, 0), "reps"),
-        (lambda: k2.simulate_mean((10, 20), 10, 0, sigma=-1.0), "sigma"),
-        (lambda: k2.simulate_ols((4, 20), 10, 0, p=3), "n > p \\+ 1"),
-        (lambda: k2.simulate_logistic((10, 20), 10, 0, w=(0.0, 0.0)), "not all zero"),
-        (lambda: k2.simulate_knn((10, 20), 10, 0, d=0), "d must be"),
-        (lambda: k2.fit_power_law([1, 2], [1, 2], [0.1, 0.1]), "at least 3"),
-        (lambda: k2.fit_power_law([1, 2, 3], [1, -2, 3], [0.1, 0.1, 0.1]), "positive"),
-        (lambda: k2.data_multiplier(10, 0.5), "negative slope"),
-        (lambda: k2.data_multiplier(0.5, -0.5), "at least 1"),
-        (lambda: k2.ar1_covariance(3, 1.0), "rho"),
+        (lambda: k2_sim.simulate_mean((100, 50), 10, 0), "strictly increasing"),
+        (lambda: k2_sim.simulate_mean((0, 10), 10, 0), "at least 1"),
+        (lambda: k2_sim.simulate_mean((10.5, 20), 10, 0), "whole numbers"),
+        (lambda: k2_sim.simulate_mean((10, 20), 1, 0), "reps"),
+        (lambda: k2_sim.simulate_mean((10, 20), 10, 0, sigma=-1.0), "sigma"),
+        (lambda: k2_sim.simulate_ols((4, 20), 10, 0, p=3), "n > p \\+ 1"),
+        (lambda: k2_sim.simulate_logistic((10, 20), 10, 0, w=(0.0, 0.0)), "not all zero"),
+        (lambda: k2_knn.simulate_knn((10, 20), 10, 0, d=0), "d must be"),
+        (lambda: k2_fit.fit_power_law([1, 2], [1, 2], [0.1, 0.1]), "at least 3"),
+        (lambda: k2_fit.fit_power_law([1, 2, 3], [1, -2, 3], [0.1, 0.1, 0.1]), "positive"),
+        (lambda: k2_fit.data_multiplier(10, 0.5), "negative slope"),
+        (lambda: k2_fit.data_multiplier(0.5, -0.5), "at least 1"),
+        (lambda: k2_theory.ar1_covariance(3, 1.0), "rho"),
         (lambda: k2.n_grid(3, 2), "must exceed"),
     ],
 )
@@ -225,18 +235,18 @@ def test_bad_input_raises_clear_errors(call, message):
         call()
 
 
-# --------------------------------------------------------------------------- charts and benchmark
+# --------------------------------------------------------------------------- charts
 @pytest.fixture(scope="module")
 def small_results():
     cfg = k2.Config(ns=(50, 200, 800), reps_mean=50, reps_ols=30, reps_logistic=30, reps_knn=3,
                     knn_dims=(1,), knn_test_points=5)
     sims = k2.run(cfg)
-    return sims, k2.fit_table(sims)
+    return sims, k2_fit.fit_table(sims)
 
 
 def test_multiplier_chart_has_slider_k_and_computes_in_vega(small_results):
     _, fits = small_results
-    spec = k2.multiplier_chart(fits).to_dict()
+    spec = k2_charts.k2_multiplier_chart(fits).to_dict()
     assert spec["description"].strip()
     text = json.dumps(spec)
     assert '"name": "k"' in text
@@ -247,7 +257,7 @@ def test_multiplier_chart_has_slider_k_and_computes_in_vega(small_results):
 
 def test_error_chart_has_alt_text_and_small_data(small_results):
     sims, _ = small_results
-    spec = k2.error_chart(k2.points_table(sims)).to_dict()
+    spec = k2_charts.k2_error_chart(k2_fit.points_table(sims)).to_dict()
     assert spec["description"].strip()
     assert 0 < sum(len(v) for v in spec["datasets"].values()) < 5000, "the chart must embed its (small) data"
 
@@ -263,9 +273,3 @@ def test_log_se_point_values():
                             theory_slope=-1.0)
         assert np.allclose(sim.log_se(), factor * expected, rtol=1e-12)
 
-
-def test_benchmark_reports_throughput():
-    out = k2.benchmark(k2.Config(ns=(20, 40, 80), reps_mean=5, reps_ols=5, reps_logistic=5, reps_knn=2,
-                                 knn_dims=(1,), knn_test_points=3))
-    assert set(out) == {"k2_samples_per_second", "k2_simulation_seconds"}
-    assert out["k2_samples_per_second"] > 0 and out["k2_simulation_seconds"] > 0

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from analysis.numbers import KEY_RE
+from analysis.paths import ROOT
 
 pytestmark = pytest.mark.site
 
-ROOT = Path(__file__).resolve().parent.parent
 
 # Keys the issues promise to readers and citing authors (stable names).
 PROMISED_KEYS = {

@@ -92,10 +92,15 @@ def spec_json(spec: dict) -> str:
 
 
 def chart_id(spec: dict) -> str:
+    """Stable HTML id of a chart: a hash of its canonical spec (same chart, same id)."""
     return "report-chart-" + hashlib.sha256(spec_json(spec).encode("utf-8")).hexdigest()[:16]
 
 
 def render_html(spec: dict) -> str:
+    """HTML of a chart: a div with the alt text as ``aria-label`` and an inline ``vegaEmbed`` call.
+
+    Raises ``ValueError`` for a chart without alt text or with auto-named params (see module doc).
+    """
     description = _check_spec(spec)
     cid = chart_id(spec)
     embed = json.dumps(EMBED_OPTIONS, sort_keys=True, separators=(",", ":"))
@@ -121,6 +126,7 @@ def render_html(spec: dict) -> str:
 
 
 def render_png(spec: dict) -> bytes:
+    """Static PNG of a chart (vl-convert, no browser), for non-HTML builders."""
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
@@ -128,6 +134,7 @@ def render_png(spec: dict) -> bytes:
 
 
 def report_renderer(spec: dict, **_: Any) -> dict:
+    """The ``report`` Altair renderer: HTML, PNG and a one-line text bundle for one chart spec."""
     import base64
 
     description = _check_spec(spec)

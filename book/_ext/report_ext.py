@@ -23,14 +23,13 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from analysis.numbers import METADATA_KEY, SIG_DIGITS  # one definition of each, not two
+from analysis.numbers import GLUE_MIME, METADATA_KEY, SIG_DIGITS  # one definition of each, not two
 
 LOGGER = logging.getLogger(__name__)
 VEGA_JS = "altair-offline.js"
 CSS_FILE = "report.css"
 RESULTS_JSON = "results.json"
 CHART_MARKER = 'class="report-chart"'
-GLUE_TEXT = "text/plain"
 
 # The MathJax files a page needs: the combined component, and what it may load on demand.
 MATHJAX_KEEP = ("tex-mml-chtml.js", "output/chtml", "input/tex/extensions", "a11y", "ui", "sre", "adaptors")
@@ -118,7 +117,7 @@ def collect_numbers(app: Sphinx) -> dict[str, dict]:
             meta = (output.get("metadata") or {}).get(METADATA_KEY)
             if meta is None:
                 continue  # figures, tables and other glued objects are not numbers
-            text = output.get("data", {}).get(GLUE_TEXT)
+            text = output.get("data", {}).get(GLUE_MIME)
             value = json.loads(text) if text is not None else None
             entry = {
                 "value": value,
