@@ -186,6 +186,20 @@ def load_models(
             for i, (x, y) in enumerate(zip(frame[a], frame[b])):
                 if not (math.isnan(x) or math.isnan(y)) and x > y:
                     raise DataError(path, f"{a} ({x:g}) greater than {b} ({y:g})", row=line_number(i), column=a)
+        elif rule["rule"] == "not_greater_unless":
+            a, b, unless = rule["column"], rule["than"], rule["unless"]
+            for i, (x, y, why) in enumerate(zip(frame[a], frame[b], frame[unless])):
+                if not (math.isnan(x) or math.isnan(y)) and x > y and _missing(why):
+                    raise DataError(path, f"{a} ({x:g}) greater than {b} ({y:g}) and no {unless} explains it",
+                                    row=line_number(i), column=a)
+        elif rule["rule"] == "no_lookup_text":
+            rx = re.compile(rule["pattern"])
+            for col in rule["columns"]:
+                for i, text in enumerate(frame[col]):
+                    m = None if _missing(text) else rx.search(str(text))
+                    if m:
+                        raise DataError(path, f"provenance text {m.group(0)!r} is not a public source (URL, DOI or arXiv id "
+                                        "with table or page)", row=line_number(i), column=col)
         else:  # pragma: no cover - schema bug
             raise DataError(DATAPACKAGE, f"unknown x-rule {rule['rule']!r}")
     # the precision flag goes with an estimated burden
