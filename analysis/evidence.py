@@ -252,8 +252,10 @@ def counts(frame: pd.DataFrame) -> dict[str, int | float]:
     ops_indep = f["operations_status"].isin(["reported", "estimated"])
     both = ops_indep & f["epoch_training_compute_flop"].notna()
     ratio = f.loc[both, "operations_flop"] / f.loc[both, "epoch_training_compute_flop"]
-    hb_both = f["hardware_burden_flop"].notna() & f["authors_hardware_burden_flop"].notna()
-    hb_ratio = f.loc[hb_both, "hardware_burden_flop"] / f.loc[hb_both, "authors_hardware_burden_flop"]
+    # like with like: our burden at the authors' convention (FP32 for GPUs), per network, against theirs
+    hb_col = "hardware_burden_authors_convention_flop"
+    hb_both = f[hb_col].notna() & f["authors_hardware_burden_flop"].notna()
+    hb_ratio = f.loc[hb_both, hb_col] / f.loc[hb_both, "ensemble_size"] / f.loc[hb_both, "authors_hardware_burden_flop"]
     out: dict[str, int | float] = {
         "n_models": int(len(f)),
         "n_models_to_mid2020": int((f["period"] == "to mid-2020").sum()),

@@ -263,3 +263,34 @@ def test_upstream_tests_fail_in_ci_when_upstream_missing(tmp_path):
                           str(paths.TESTS / "test_evidence.py::test_build_reproduces_committed_tables_byte_for_byte")],
                          capture_output=True, text=True, env=env, cwd=paths.ROOT)
     assert run.returncode == 1 and "missing in CI" in run.stdout, run.stdout[-800:]
+
+
+# ---- completeness before/after -----------------------------------------------------------------
+def test_first_edition_counts_match_git_history():
+    from analysis import completeness as C
+
+    stored = C.load_first_edition()
+    try:
+        recomputed = C.first_edition_from_git()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        pytest.skip("commit 56a2182 not in this clone's history (the stored counts are used)")
+    assert stored[["period", "column", "count"]].to_dict("records") == recomputed.to_dict("records")
+    s = stored.set_index(["period", "column"])["count"]
+    assert (s[("all", "rows")], s[("all", "operations_flop")], s[("all", "hardware_burden_flop")]) == (251, 35, 21)
+
+
+def test_second_edition_counts_and_shared_inputs():
+    from analysis import completeness as C
+
+    m = evidence.models()
+    c = C.second_edition_counts(m)
+    assert c["n_models"] == len(m) and c["n_ops_over_burden_uncaveated"] == 0
+    assert c["n_single_models"] + c["n_ensembles"] == len(m)
+    assert 0 < c["n_burden_vs_authors_shared"] <= c["n_burden_vs_authors"]
+    table = C.before_after(m)
+    assert table.loc["rows", "all"].endswith(f"→ {len(m)}")
+    toy = pd.DataFrame({"hardware_burden_authors_convention_flop": [7.0, 2.0], "authors_hardware_burden_flop": [1.0, 1.0],
+                        "ensemble_size": [7, 1], "operations_status": ["empty", "empty"],
+                        "epoch_training_compute_flop": [math.nan, math.nan], "operations_flop": [math.nan, math.nan],
+                        "training_source": ["empty", "empty"]})
+    assert C.shared_input_matches(toy)["n_burden_vs_authors_shared"] == 1
