@@ -37,7 +37,7 @@ from analysis import evidence, paths  # noqa: E402
 from analysis.validate import DataError  # noqa: E402
 
 CURATED = paths.DATA / "curated"
-CURATED_FILES = ["paper_values_recent.csv", "paper_values_training.csv", "paper_values_d1.csv"]  # precedence order
+CURATED_FILES = ["paper_values_recent.csv", "paper_values_training.csv", "paper_values_families.csv", "paper_values_d1.csv"]  # precedence order
 CURATED_FIELDS = {
     "paper_title", "source", "publication_date", "top1_error_pct", "top5_error_pct", "accuracy_caveat",
     "extra_data", "params",
