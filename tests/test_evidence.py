@@ -115,7 +115,8 @@ def test_operations_formula(models):
 
 def test_hardware_burden_formula_and_precision(models, hardware):
     hw = hardware.set_index("accelerator")
-    est = models[models["hardware_burden_status"] == "estimated"]
+    est = models[(models["hardware_burden_status"] == "estimated") & models["train_hours"].notna()
+                 & models["accelerator_count"].notna()]
     assert len(est) > 0
     peak_col = {"fp32": "peak_fp32_flops", "tf32": "peak_tf32_flops", "fp16": "peak_tensor_16bit_flops",
                 "bf16": "peak_tensor_16bit_flops"}

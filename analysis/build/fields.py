@@ -220,11 +220,28 @@ def _convention_peak_per_chip(h) -> float:
     return h["burden_peak_flops"]
 
 
+def _curated_burden(row: dict, cur: dict, notes: list[str], hw: pd.DataFrame) -> None:
+    """A burden total from the paper (or worked out from a printed device-time such as TPU core-days): kept;
+    its precision is the run's training precision, and the authors' convention rescales it by their peak."""
+    c = cur["hardware_burden_flop"]
+    row["hardware_burden_flop"] = c["value"]
+    row["hardware_burden_status"] = "reported" if c["status"] == "reported" else "estimated"
+    notes.append(curated_note(cur, "hardware_burden_flop", "hardware burden"))
+    prec = row["training_precision"]
+    if row["accelerator"] and prec:
+        h = hw.loc[row["accelerator"]]
+        peak, _ = peak_for_precision(h, prec)
+        row["hardware_burden_precision"] = prec
+        conv = _convention_peak_per_chip(h)
+        if isnum(peak) and isnum(conv):
+            row["hardware_burden_authors_convention_flop"] = row["hardware_burden_flop"] * conv / peak
+            notes.append(f"authors' convention: burden x {conv:.4g} / {peak:.4g} FLOP/s")
+
+
 def hardware_burden(row: dict, cur: dict, notes: list[str], hw: pd.DataFrame) -> None:
     """Burden at the peak of the training precision, and the same devices x hours at the authors' convention."""
     if "hardware_burden_flop" in cur:
-        row["hardware_burden_flop"], row["hardware_burden_status"] = cval(cur, "hardware_burden_flop"), "reported"
-        notes.append(curated_note(cur, "hardware_burden_flop", "hardware burden"))
+        _curated_burden(row, cur, notes, hw)
         return
     row["hardware_burden_status"] = "empty"
     if not (row["accelerator"] and isnum(row["accelerator_count"]) and isnum(row["train_hours"])):
