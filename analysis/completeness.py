@@ -24,7 +24,7 @@ FIRST_EDITION_FILE = paths.DATA / "curated" / "completeness_2026_11.csv"
 COUNTED = ["rows", "operations_flop", "hardware_burden_flop", "gflops_forward", "train_images", "epochs", "accelerator",
            "train_hours", "params", "extra_data"]
 PERIODS = ["to mid-2020", "mid-2020 to 2020-12", "2021-2025", "all"]
-SHARED_TOL = 0.005  # ratios within 0.5% of 1 can only come from the same inputs
+SHARED_TOL = 0.03  # within 3% of 1: same inputs (our and the authors' peaks differ by up to 2.4%, P100)
 
 
 def completeness_counts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -79,8 +79,8 @@ def ops_over_burden(frame: pd.DataFrame) -> pd.DataFrame:
 def shared_input_matches(frame: pd.DataFrame) -> dict[str, int]:
     """How many cross-check matches share their inputs (so they check transcription, not correctness).
 
-    Burden vs the authors: our authors'-convention burden per network within 0.5% of theirs.
-    Operations vs Epoch: our own count within 0.5% of Epoch's, or our epochs/images taken from Epoch.
+    Burden vs the authors: our authors'-convention burden per network within 3% of theirs.
+    Operations vs Epoch: our own count within 3% of Epoch's, or our epochs/images taken from Epoch.
     """
     b = frame[frame["hardware_burden_authors_convention_flop"].notna() & frame["authors_hardware_burden_flop"].notna()]
     rb = b["hardware_burden_authors_convention_flop"] / b["ensemble_size"] / b["authors_hardware_burden_flop"]
