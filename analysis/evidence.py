@@ -187,6 +187,20 @@ def load_models(
             for i, (x, y) in enumerate(zip(frame[a], frame[b])):
                 if not (math.isnan(x) or math.isnan(y)) and x > y:
                     raise DataError(path, f"{a} ({x:g}) greater than {b} ({y:g})", row=line_number(i), column=a)
+        elif rule["rule"] == "not_greater_unless":
+            a, b, unless = rule["column"], rule["than"], rule["unless"]
+            for i, (x, y, why) in enumerate(zip(frame[a], frame[b], frame[unless])):
+                if not (math.isnan(x) or math.isnan(y)) and x > y and _missing(why):
+                    raise DataError(path, f"{a} ({x:g}) greater than {b} ({y:g}) and no {unless} explains it",
+                                    row=line_number(i), column=a)
+        elif rule["rule"] == "no_lookup_text":
+            rx = re.compile(rule["pattern"])
+            for col in rule["columns"]:
+                for i, text in enumerate(frame[col]):
+                    m = None if _missing(text) else rx.search(str(text))
+                    if m:
+                        raise DataError(path, f"provenance text {m.group(0)!r} is not a public source (URL, DOI or arXiv id "
+                                        "with table or page)", row=line_number(i), column=col)
         else:  # pragma: no cover - schema bug
             raise DataError(DATAPACKAGE, f"unknown x-rule {rule['rule']!r}")
     # the precision flag goes with an estimated burden
@@ -252,8 +266,10 @@ def counts(frame: pd.DataFrame) -> dict[str, int | float]:
     ops_indep = f["operations_status"].isin(["reported", "estimated"])
     both = ops_indep & f["epoch_training_compute_flop"].notna()
     ratio = f.loc[both, "operations_flop"] / f.loc[both, "epoch_training_compute_flop"]
-    hb_both = f["hardware_burden_flop"].notna() & f["authors_hardware_burden_flop"].notna()
-    hb_ratio = f.loc[hb_both, "hardware_burden_flop"] / f.loc[hb_both, "authors_hardware_burden_flop"]
+    # like with like: our burden at the authors' convention (FP32 for GPUs), per network, against theirs
+    hb_col = "hardware_burden_authors_convention_flop"
+    hb_both = f[hb_col].notna() & f["authors_hardware_burden_flop"].notna()
+    hb_ratio = f.loc[hb_both, hb_col] / f.loc[hb_both, "ensemble_size"] / f.loc[hb_both, "authors_hardware_burden_flop"]
     out: dict[str, int | float] = {
         "n_models": int(len(f)),
         "n_models_to_mid2020": int((f["period"] == "to mid-2020").sum()),
@@ -433,7 +449,7 @@ def largest_burden_gap(frame: pd.DataFrame) -> str:
     -------
     str
     """
-    cmp = comparison_frame(frame, "hardware_burden_flop", "authors_hardware_burden_flop")
+    cmp = comparison_frame(frame, "hardware_burden_authors_convention_flop", "authors_hardware_burden_flop")
     return str(cmp.loc[cmp["ratio"].map(math.log).abs().idxmax(), "model"])
 
 
