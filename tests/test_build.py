@@ -262,7 +262,7 @@ def test_upstream_tests_fail_in_ci_when_upstream_missing(tmp_path):
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           str(paths.TESTS / "test_evidence.py::test_build_reproduces_committed_tables_byte_for_byte")],
                          capture_output=True, text=True, env=env, cwd=paths.ROOT)
-    assert run.returncode == 1 and "missing in CI" in run.stdout, run.stdout[-800:]
+    assert run.returncode == 1 and "CI=true but" in run.stdout, run.stdout[-800:]
 
 
 # ---- completeness before/after -----------------------------------------------------------------
