@@ -10,7 +10,7 @@ import pytest
 
 from analysis import flops as fl
 from analysis import overparam as op
-from analysis import overparam_charts as oc
+from analysis.charts import overparam as oc
 from analysis import overparam_fit as of
 from analysis import overparam_frontier as fr
 from analysis import overparam_learners as ol

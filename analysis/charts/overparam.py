@@ -6,9 +6,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from . import charts
-from .overparam import MODEL_LABELS, Result, curves, round_sig
-from .overparam_fit import crossovers
+from ..overparam import MODEL_LABELS, Result, curves, round_sig
+from ..overparam_fit import crossovers
+from .theme import PALETTE, WIDTH
 
 # --------------------------------------------------------------------------------------------
 # Charts
@@ -72,7 +72,7 @@ def error_chart(result: Result, *, m_default: float = 10.0) -> alt.VConcatChart:
     keep = f"datum.model != 'expert_missing' || datum.m_article == missed"
     colour = alt.Color("curve:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=400),
                        scale=alt.Scale(domain=list(MODEL_LABELS.values()),
-                                       range=[charts.PALETTE[i] for i in (0, 3, 2, 4, 5, 1, 7)]))
+                                       range=[PALETTE[i] for i in (0, 3, 2, 4, 5, 1, 7)]))
     y = alt.Y("rmse:Q", scale=alt.Scale(type="log", nice=False, padding=8),
               axis=alt.Axis(values=_decades(0.01, 10, (1, 2, 5))),
               title="error: RMSE of prediction excess (noise sd = 1)")
@@ -87,11 +87,11 @@ def error_chart(result: Result, *, m_default: float = 10.0) -> alt.VConcatChart:
         lines = (alt.Chart(frame).transform_filter(keep).mark_line(point=True)
                  .encode(x=x, y=y, color=colour, tooltip=tooltip))
         marks = (alt.Chart(cross).transform_filter("datum.m_article == missed")
-                 .mark_point(shape="diamond", size=160, filled=False, color=charts.PALETTE[7], strokeWidth=2)
+                 .mark_point(shape="diamond", size=160, filled=False, color=PALETTE[7], strokeWidth=2)
                  .encode(x=alt.X(f"{xcross}:Q"), y="rmse:Q",
                          tooltip=[alt.Tooltip("n_cross:Q", format=",.0f", title="crossover n"),
                                   alt.Tooltip("flop_cross:Q", format=".3~e", title="crossover FLOPs")]))
-        return alt.layer(lines, marks).properties(width=charts.WIDTH, height=260)
+        return alt.layer(lines, marks).properties(width=WIDTH, height=260)
 
     top = panel("n", "training examples n", "n_cross")
     bottom = panel("train_flop", "training compute (FLOPs, counted)", "flop_cross")
@@ -138,7 +138,7 @@ def models_chart(table: pd.DataFrame) -> alt.Chart:
 
 def frontier_chart(runs: pd.DataFrame, accounting: str = "flop_article") -> alt.LayerChart:
     """Error against compute for every (n, p) of the frontier run; the frontier joined by a line."""
-    from .overparam_frontier import _mean_table, frontier_points
+    from ..overparam_frontier import _mean_table, frontier_points
 
     t = _mean_table(runs, accounting)
     front = frontier_points(runs, accounting)
@@ -151,7 +151,7 @@ def frontier_chart(runs: pd.DataFrame, accounting: str = "flop_article") -> alt.
     pts = alt.Chart(t[["n", "p", "compute", "rmse"]]).mark_point(filled=True, size=40).encode(
         x=x, y=y, color=alt.Color("p:O", title="width p", scale=alt.Scale(scheme="viridis")),
         tooltip=["n:Q", "p:Q", alt.Tooltip("compute:Q", format=".3~e"), "rmse:Q"])
-    line = alt.Chart(front[["n", "p", "compute", "rmse"]]).mark_line(color=charts.PALETTE[7]).encode(x=x, y=y)
-    return alt.layer(line, pts).properties(width=charts.WIDTH, height=300, description=(
+    line = alt.Chart(front[["n", "p", "compute", "rmse"]]).mark_line(color=PALETTE[7]).encode(x=x, y=y)
+    return alt.layer(line, pts).properties(width=WIDTH, height=300, description=(
         "Log-log scatter of prediction error against training compute for random-features models of every "
         "width and training-set size; a black line joins the compute-optimal frontier."))
