@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import flops as fl
 from analysis import overparam as op
+from analysis.charts import overparam as oc
+from analysis import overparam_fit as of
+from analysis import overparam_frontier as fr
+from analysis import overparam_learners as ol
 from analysis.validate import DataError
 
 SMALL = op.Design(
@@ -32,26 +37,26 @@ def small_result():
 
 
 def test_flop_counts_by_hand():
-    assert op.flops_gram(10, 3) == 10 * 3 * 4  # 6 distinct entries x 2n = n k (k+1)
-    assert op.flops_matvec(10, 3) == 60
-    assert op.flops_lu_solve(3) == pytest.approx(2 * 27 / 3 + 2 * 9)  # 36
-    assert op.flops_cholesky_solve(6) == pytest.approx(216 / 3 + 72)  # 144
-    assert op.flops_least_squares(10, 3) == pytest.approx(120 + 60 + 3 + 36)
+    assert fl.flops_gram(10, 3) == 10 * 3 * 4  # 6 distinct entries x 2n = n k (k+1)
+    assert fl.flops_matvec(10, 3) == 60
+    assert fl.flops_lu_solve(3) == pytest.approx(2 * 27 / 3 + 2 * 9)  # 36
+    assert fl.flops_cholesky_solve(6) == pytest.approx(216 / 3 + 72)  # 144
+    assert fl.flops_least_squares(10, 3) == pytest.approx(120 + 60 + 3 + 36)
     # n=4 fitted, 2 held out, d=3, p=10, 2 penalties:
     # map 2*6*3*10 = 360, relu 60, syrk 10*4*5 = 200,
     # per penalty 4 + (64/3 + 32) + 2*4*10 + 2*2*10 = 177.333...
-    assert op.flops_random_features(4, 3, 10, 2, 2) == pytest.approx(360 + 60 + 200 + 2 * (4 + 64 / 3 + 32 + 80 + 40))
-    assert op.flops_random_features_gd_pass(100, 200) == 4 * 100 * 200
-    assert op.flops_random_features_test(5, 3, 10) == pytest.approx(2 * 5 * 3 * 10 + 50 + 100)
+    assert fl.flops_random_features(4, 3, 10, 2, 2) == pytest.approx(360 + 60 + 200 + 2 * (4 + 64 / 3 + 32 + 80 + 40))
+    assert fl.flops_random_features_gd_pass(100, 200) == 4 * 100 * 200
+    assert fl.flops_random_features_test(5, 3, 10) == pytest.approx(2 * 5 * 3 * 10 + 50 + 100)
 
 
 def test_flop_scaling_exponents():
     n = np.array([1000.0, 2000.0, 4000.0])
-    ls = [op.flops_least_squares(v, 20) for v in n]
+    ls = [fl.flops_least_squares(v, 20) for v in n]
     assert np.polyfit(np.log(n), np.log(ls), 1)[0] == pytest.approx(1.0, abs=0.01)
-    rf = [op.flops_random_features(v, 10, 2 * v) for v in n]  # syrk n^2 p and Cholesky n^3 dominate
+    rf = [fl.flops_random_features(v, 10, 2 * v) for v in n]  # syrk n^2 p and Cholesky n^3 dominate
     assert np.polyfit(np.log(n), np.log(rf), 1)[0] == pytest.approx(3.0, abs=0.05)
-    gd = [op.flops_random_features_gd_pass(v, 2 * v) for v in n]
+    gd = [fl.flops_random_features_gd_pass(v, 2 * v) for v in n]
     assert np.polyfit(np.log(n), np.log(gd), 1)[0] == pytest.approx(2.0, abs=1e-9)
 
 
@@ -61,25 +66,25 @@ def test_flop_scaling_exponents():
 def test_fit_gamma_recovers_known_laws():
     n = np.geomspace(100, 10000, 6)
     mse = (1.0 / n)[None, :]  # RMSE ~ n^-1/2
-    assert op.fit_gamma(n, mse) == pytest.approx(2.0, rel=1e-9)  # compute ~ n
-    assert op.fit_gamma(n**2, mse) == pytest.approx(4.0, rel=1e-9)  # compute ~ n^2
-    assert op.fit_gamma(n**2, (1.0 / n**0.5)[None, :]) == pytest.approx(8.0, rel=1e-9)
+    assert of.fit_gamma(n, mse) == pytest.approx(2.0, rel=1e-9)  # compute ~ n
+    assert of.fit_gamma(n**2, mse) == pytest.approx(4.0, rel=1e-9)  # compute ~ n^2
+    assert of.fit_gamma(n**2, (1.0 / n**0.5)[None, :]) == pytest.approx(8.0, rel=1e-9)
 
 
 def test_fit_gamma_rejects_bad_input():
     n = np.geomspace(100, 1000, 4)
     with pytest.raises(ValueError, match="does not fall"):
-        op.fit_gamma(n, n[None, :])
+        of.fit_gamma(n, n[None, :])
     with pytest.raises(ValueError, match="at least 3"):
-        op.fit_gamma(n[:2], np.ones((2, 2)))
+        of.fit_gamma(n[:2], np.ones((2, 2)))
 
 
 def test_bootstrap_ci_brackets_point_and_is_deterministic():
     rng = np.random.default_rng(0)
     n = np.geomspace(100, 6400, 7)
     mse = (1.0 / n)[None, :] * rng.lognormal(0, 0.1, size=(10, 7))
-    a = op.gamma_with_ci(n, mse, n_boot=500)
-    b = op.gamma_with_ci(n, mse, n_boot=500)
+    a = of.gamma_with_ci(n, mse)
+    b = of.gamma_with_ci(n, mse)
     assert a == b
     assert a["ci_low"] < a["gamma"] < a["ci_high"]
     assert a["ci_low"] > 1.5 and a["ci_high"] < 2.5
@@ -147,7 +152,7 @@ def test_expert_matches_finite_sample_theory(small_result):
 
 
 def test_exponents_follow_theory(small_result):
-    ex = op.exponents(small_result, n_boot=300)
+    ex = of.exponents(small_result)
     expert = ex[ex["model"].str.startswith("expert")].iloc[0]
     assert 1.5 < expert["gamma"] < 2.5  # compute ~ n, error ~ n^-1/2
     assert expert["compute_slope_vs_n"] == pytest.approx(1.0, abs=0.1)
@@ -159,7 +164,7 @@ def test_exponents_follow_theory(small_result):
 
 
 def test_flexible_model_overtakes_misspecified_expert(small_result):
-    cr = op.crossovers(small_result)
+    cr = of.crossovers(small_result)
     ridge = cr[(cr["model"] == "ridge") & (cr["missing"] == 4)].iloc[0]
     assert 60 <= ridge["n_cross"] <= 960
     assert ridge["flop_cross"] > 0
@@ -169,8 +174,8 @@ def test_crossing_interpolates_in_log_space():
     x = np.array([100.0, 400.0])
     a = np.array([2.0, 0.5])
     b = np.array([1.0, 1.0])
-    assert op._crossing(x, a, b) == pytest.approx(200.0)
-    assert op._crossing(x, b * 3, b) is None
+    assert of._crossing(x, a, b) == pytest.approx(200.0)
+    assert of._crossing(x, b * 3, b) is None
 
 
 def test_round_sig():
@@ -222,13 +227,13 @@ def test_models_table_bad_rows_name_row_and_column(tmp_path):
 
 
 def test_charts_are_small_named_and_described(small_result):
-    spec = op.error_chart(small_result, m_default=20).to_dict()
+    spec = oc.error_chart(small_result, m_default=20).to_dict()
     assert spec["description"]
     text = json.dumps(spec)
     assert '"missed"' in text
     rows = sum(len(v) for v in spec.get("datasets", {}).values())
     assert 0 < rows < 1000
-    models = op.models_chart(op.load_models()).to_dict()
+    models = oc.models_chart(op.load_models()).to_dict()
     assert models["description"]
 
 
@@ -248,6 +253,100 @@ def test_total_flop_is_the_sum_of_the_counted_parts(small_result):
     k_pen = len(SMALL.penalties)
     linear = runs[runs["model"].isin(["expert", "expert_missing", "ridge"])]["train_flop"].sum()
     rf = runs[runs["model"] == "random_features"]
-    evaluation = sum(op.flops_matvec(SMALL.n_test, d) + op.flops_random_features_test(SMALL.n_test, d, p)
-                     + (k_pen - 1) * op.flops_matvec(SMALL.n_test, p) for p in rf["params"])
+    evaluation = sum(fl.flops_matvec(SMALL.n_test, d) + fl.flops_random_features_test(SMALL.n_test, d, p)
+                     + (k_pen - 1) * fl.flops_matvec(SMALL.n_test, p) for p in rf["params"])
     assert small_result.total_flop == pytest.approx(linear + rf["train_flop"].sum() + evaluation, rel=1e-12)
+
+
+# ---------------------------------------------------------------- second edition
+
+
+def test_ridge_flops_take_the_cheaper_form():
+    assert fl.flops_ridge(1000, 20) == fl.flops_least_squares(1000, 20)
+    dual = fl.flops_gram(200, 50) + 50 + fl.flops_lu_solve(50) + fl.flops_matvec(50, 200)
+    assert fl.flops_ridge(50, 200) == pytest.approx(dual)
+    assert dual < fl.flops_least_squares(50, 200) / 5
+
+
+def test_ridge_dual_equals_primal():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 30, 60))
+    y = rng.standard_normal((2, 30))
+    dual = op._ridge_batch(x, y, 2.0)
+    primal = np.linalg.solve(np.matmul(x.transpose(0, 2, 1), x) + 2.0 * np.eye(60), np.matmul(x.transpose(0, 2, 1), y[:, :, None]))[:, :, 0]
+    assert np.allclose(dual, primal)
+
+
+def test_lasso_and_mlp_flops_by_hand():
+    # n=10, d=4, 2 held out; two penalties with 3 and 1 sweeps, 2 and 0 active
+    expected = 10 * 4 * 5 + 80 + 3 * (4 * 4 * 2 + 2 * 2) + 1 * (2 * 4) + 2 * (2 * 2 * 4)
+    assert fl.flops_lasso_path(10, 4, 2, [3, 1], [2, 0]) == pytest.approx(expected)
+    assert fl.flops_mlp_epoch(100, 10, 5) == 6 * (5 * 11 + 5 + 1) * 100
+
+
+def test_jackknife_t_interval_covers_on_a_known_case():
+    """Coverage of the chapter's interval on synthetic data with a known gamma (small, fast case):
+    within about 3 Monte Carlo standard errors of 95%; the percentile bootstrap falls short."""
+    cov = of.interval_coverage((40, 80, 160, 320), k=8, replicates=8, simulations=400, seed=3)
+    assert abs(cov["jackknife_t"] - 0.95) < 3 * cov["mc_se"] + 0.005
+    assert cov["percentile_bootstrap"] < cov["jackknife_t"]
+
+
+def test_ridge_penalty_maps_to_gradient_descent_stopping_time():
+    """Early-stopped GD (run exactly) tuned on a hold-out reaches about the tuned-ridge error, and its
+    stopping time is within a small factor of L / (lam p), the mapping the GD accounting uses."""
+    rng = np.random.default_rng(4)
+    n, nv, d, p = 150, 150, 20, 300
+    beta = rng.standard_normal(d) / np.sqrt(d)
+    x, xv = rng.standard_normal((n, d)), rng.standard_normal((nv, d))
+    w = rng.standard_normal((p, d)) / np.sqrt(d)
+    phi, phv = np.maximum(x @ w.T, 0), np.maximum(xv @ w.T, 0)
+    y, yv = x @ beta + rng.standard_normal(n), xv @ beta + rng.standard_normal(nv)
+    pens = tuple(np.geomspace(1e-4, 1.0, 13))
+    weights, top, form = fr.random_features_path(np.asfortranarray(phi), y, pens)
+    assert form == "dual" and top == pytest.approx(np.linalg.eigvalsh(phi.T @ phi).max(), rel=1e-6)
+    val = np.mean((phv @ weights - yv[:, None]) ** 2, axis=0)
+    best = int(np.argmin(val))
+    times, gd_val, _ = fr.gd_early_stopped(phi, y, phv, yv)
+    t_best = times[int(np.argmin(gd_val))]
+    assert gd_val.min() == pytest.approx(val.min(), rel=0.1)
+    assert 0.2 < t_best / (top / (pens[best] * p)) < 5
+
+
+TINY = fr.FrontierDesign(n_true=5, n_candidates=40, sizes=(40, 80, 160, 320, 640), widths=(10, 20, 40, 80, 160, 320, 640, 1280),
+                         replicates=3, n_test=200)
+
+
+def test_frontier_is_pareto_and_exponents_are_sane():
+    runs = fr.simulate_frontier(TINY)
+    pts = fr.frontier_points(runs, "flop_article")
+    assert (np.diff(pts["compute"]) > 0).all() and (np.diff(pts["rmse"]) < 0).all()
+    table = fr._mean_table(runs, "flop_article")
+    for row in table.itertuples():  # nothing off the frontier beats it at equal or lower compute
+        on = pts[pts["compute"] <= row.compute]
+        assert on.empty or on["rmse"].min() <= row.rmse + 1e-12
+    fe = fr.frontier_exponents(runs).set_index("accounting")
+    # error falls no faster than n^-1/2 and compute grows at least as n on this linear target
+    assert 2.0 < fe.loc["flop_article", "gamma"] < 8.0
+    assert fe.loc["flop_article", "ci_low"] <= fe.loc["flop_article", "gamma"] <= fe.loc["flop_article", "ci_high"]
+    assert fe.loc["flop_gd", "gamma"] > fe.loc["flop_article", "gamma"]  # passes grow with n
+    rule = fr.rule_exponents(runs).set_index("accounting")
+    assert rule.loc["flop_article", "compute_slope_vs_n"] == pytest.approx(2.0, abs=0.05)
+
+
+def test_lasso_selects_and_beats_ridge_at_small_n():
+    design = op.Design(n_true=5, n_candidates=60, sizes=(30, 60, 120, 240), missing=(0,), replicates=3, n_test=50, seed=2)
+    runs = ol.simulate_lasso(design)
+    assert len(runs) == 12 and (runs["train_flop"] > 0).all()
+    base = op.simulate(design).runs
+    lasso = runs.groupby("n")["mse"].mean()
+    ridge = base[base["model"] == "ridge"].groupby("n")["mse"].mean()
+    assert lasso.loc[120] < ridge.loc[120]
+
+
+def test_network_arm_learns_and_counts_epochs():
+    design = op.Design(n_true=5, n_candidates=40, sizes=(100, 400), missing=(0,), replicates=2, n_test=200, seed=3)
+    runs = ol.simulate_network(design, ol.NetworkDesign(sizes=(100, 400), replicates=1, max_epochs=60))
+    assert (runs["passes"] >= 1).all()
+    assert runs.set_index("n").loc[400, "mse"] < runs.set_index("n").loc[100, "mse"]
+    assert (runs["train_flop"] >= runs["passes"] * runs["article_flop"]).all()
