@@ -58,6 +58,12 @@ COLUMNS = {
     "error_real": "top1_error_real_pct",  # ReaL labels (Beyer et al. 2020); may be absent
     "compute": "hardware_burden_flop",
     "extra_data": "extra_data",
+    "authors_model": "authors_model",  # name of the matching point on the authors' website
+}
+SELECTIONS = {
+    "all": "every result in the table (headline)",
+    "with_compute": "results with a compute value (the authors' website rule)",
+    "authors_points": "only the authors' public frontier points",
 }
 LABEL_NOISE_FILE = paths.DATA / "label_noise.csv"
 
@@ -87,6 +93,17 @@ def label_floor_pct(noise: pd.DataFrame | None = None) -> float:
 def to_mid2020(models: pd.DataFrame, cutoff: pd.Timestamp = CUTOFF) -> pd.DataFrame:
     """Rows published up to ``cutoff`` (the data a mid-2020 reader had)."""
     return models[models[COLUMNS["date"]] <= cutoff].copy()
+
+
+def select_rows(models: pd.DataFrame, selection: str = "all") -> pd.DataFrame:
+    """Rows of one selection (:data:`SELECTIONS`) before the per-year best is taken."""
+    if selection == "all":
+        return models
+    if selection == "with_compute":
+        return models[models[COLUMNS["compute"]].notna()]
+    if selection == "authors_points":
+        return models[models[COLUMNS["authors_model"]].notna()]
+    raise ValueError(f"unknown selection {selection!r}; one of {sorted(SELECTIONS)}")
 
 
 def per_year_best(models: pd.DataFrame, cutoff: pd.Timestamp = CUTOFF, require_compute: bool = False) -> pd.DataFrame:
@@ -316,6 +333,19 @@ def crossing_table(models: pd.DataFrame, level: float = LEVEL, n_resamples: int 
     return pd.DataFrame(rows)
 
 
+def selection_table(models: pd.DataFrame, form: str = "log10") -> pd.DataFrame:
+    """Crossing years of one form under each selection of points (:data:`SELECTIONS`)."""
+    rows = []
+    for key, label in SELECTIONS.items():
+        best = per_year_best(select_rows(models, key))
+        fit = fit_trend(best, form, label_floor_pct() if form == "saturating" else None)
+        rows.append({"selection": key, "label": label, "n_years": len(best),
+                     "last_year": int(best["year"].iloc[-1]),
+                     "last_error": float(best["error"].iloc[-1]), "slope": fit.slope,
+                     **{f"year_{t:g}pct": fit.crossing_year(t) for t in TARGETS}})
+    return pd.DataFrame(rows)
+
+
 def year_or_sentinel(value: float) -> float:
     """A crossing year for glue: the year itself, or :data:`NEVER_SENTINEL` when never."""
     return float(value) if math.isfinite(value) else float(NEVER_SENTINEL)
@@ -328,6 +358,33 @@ def trend_band(models: pd.DataFrame, form: str = "log10", start: float = 2012, e
     fit = fit_trend(per_year_best(models), form, floor)
     out = fit.predict(np.round(np.arange(start, end + 1e-9, 0.1), 1), level)
     return out.assign(form=form, label=FORM_LABELS[form])
+
+
+def coverage_check(models: pd.DataFrame, n_sims: int = 200, n_resamples: int = 500, target: float = 5.0,
+                   seed: int = SEED) -> dict[str, float]:
+    """Coverage of the three intervals on synthetic per-year bests drawn from the fitted log10 trend
+    (same years, normal residuals with the fit's residual standard deviation).
+
+    Returns the share of data sets whose interval contains the true crossing year of the trend,
+    for the confidence band (``ci``), the prediction band (``pi``) and the bootstrap (``boot``).
+    """
+    best = per_year_best(models)
+    fit = fit_trend(best, "log10")
+    sd = math.sqrt(float(fit.result.scale))
+    truth = fit.crossing_year(target)
+    rng = np.random.default_rng(seed)
+    hits = {"ci": 0, "pi": 0, "boot": 0}
+    for i in range(n_sims):
+        y = np.asarray(fit.result.fittedvalues) + sd * rng.standard_normal(fit.years.size)
+        sim = pd.DataFrame({"year": fit.years, "error": 10.0**y})
+        f = fit_trend(sim, "log10")
+        for band in ("ci", "pi"):
+            lo, hi = _band_crossing(f, target, LEVEL, band)
+            hits[band] += lo <= truth <= hi
+        boot = bootstrap_crossings(sim, "log10", targets=(target,), n_resamples=n_resamples, seed=seed + i)[:, 0]
+        a = (1 - LEVEL) / 2
+        hits["boot"] += _percentile(boot, a) <= truth <= _percentile(boot, 1 - a)
+    return {k: v / n_sims for k, v in hits.items()} | {"n_sims": n_sims, "residual_sd_log10": sd}
 
 
 def tcrit(df: float, level: float = LEVEL) -> float:

@@ -10,9 +10,10 @@ Forms (rows of :func:`target_compute`):
   year among rows with a compute value, ``ln E = a + b ln C`` by OLS; the interval is the set of
   compute values whose 95% confidence band of the line contains the target (Fieller-type inversion;
   ``inf`` where the band never closes);
-* ``all_single``: the same fit on every single-model row with a compute value (no ensembles);
+* ``headline``: the same fit on every single-model row with a compute value (no ensembles), the
+  selection of the ninth-power chapter's headline fit;
 * ``floor_aware``: ``E = F + A·C^b`` with ``F`` the measured label-noise floor, fitted as
-  ``ln(E − F) = a + b ln C`` on the ``all_single`` rows; a target at or below ``F`` is unreachable
+  ``ln(E − F) = a + b ln C`` on the ``headline`` rows; a target at or below ``F`` is unreachable
   at any compute (``flop = inf``, ``reachable = False``).
 
 ``multiple_vs_2020`` divides by the compute of the 2020 best model: the lowest-error row up to
@@ -31,10 +32,10 @@ import statsmodels.api as sm
 
 from . import extrapolation as ex
 
-COMPUTE_FORMS = ("best_of_year", "all_single", "floor_aware")
+COMPUTE_FORMS = ("headline", "best_of_year", "floor_aware")
 COMPUTE_LABELS = {
-    "best_of_year": "best of each year (authors' website method)",
-    "all_single": "all single models",
+    "headline": "headline: all single models",
+    "best_of_year": "best of each year (authors' method)",
     "floor_aware": "floor at label noise",
 }
 
@@ -85,7 +86,7 @@ def compute_points(models: pd.DataFrame, form: str) -> pd.DataFrame:
     if form == "best_of_year":
         best = ex.per_year_best(models, require_compute=True)
         return best[["model", "year", "error", "compute"]]
-    if form in ("all_single", "floor_aware"):
+    if form in ("headline", "floor_aware"):
         f = ex.to_mid2020(models)
         f = f[f[c["compute"]].notna() & (f["ensemble"] != "yes")]
         return pd.DataFrame({"model": f[c["model"]], "year": f[c["date"]].dt.year, "error": f[c["error"]],
@@ -149,3 +150,116 @@ def implied_compute_path(models: pd.DataFrame, trend_form: str = "log10", comput
     vals = [fit.compute_for_error(e, level) for e in band["fit"]]
     return pd.DataFrame({"year": band["year"], "error": band["fit"], "flop": [v[0] for v in vals],
                          "flop_low": [v[1] for v in vals], "flop_high": [v[2] for v in vals]})
+
+
+def source_comparison(models: pd.DataFrame, crossings: pd.DataFrame, compute: pd.DataFrame,
+                      selections: pd.DataFrame) -> pd.DataFrame:
+    """The source's figures beside ours (``crossings`` from :func:`ex.crossing_table`, ``compute``
+    from :func:`target_compute`, ``selections`` from :func:`ex.selection_table`).
+
+    Columns: claim_id, claim, source, claimed, ours, ours_low, ours_high, ours_what. Values as
+    numbers (years, FLOP, multiples, percent); inf = never / unbounded.
+    """
+    from .conversions import load_claims
+
+    claims = load_claims()
+
+    def cross(form, target):
+        r = crossings[(crossings["form"] == form) & (crossings["target_pct"] == target)].iloc[0]
+        return r["year"], r["pi_low"], r["pi_high"]
+
+    def comp(form, target, col="flop"):
+        r = compute[(compute["form"] == form) & (compute["target_pct"] == target)].iloc[0]
+        scale = r["flop"] / r["multiple_vs_2020"] if col == "multiple_vs_2020" else 1.0
+        return r["flop"] / scale, r["flop_low"] / scale, r["flop_high"] / scale
+
+    authors = selections.set_index("selection").loc["authors_points"]
+    best = ex.per_year_best(models)
+    nan = float("nan")
+    rows = [
+        ("year_at_5pct", *cross("log10", 5.0), "log10 trend, all results; 95% prediction interval"),
+        ("talk_year_at_5pct", authors["year_5pct"], nan, nan, "log10 trend, the authors' public points only"),
+        ("talk_year_at_3pct", authors["year_3pct"], nan, nan, "log10 trend, the authors' public points only"),
+        ("paper_multiple_at_5pct", *comp("headline", 5.0, "multiple_vs_2020"),
+         "headline compute fit, multiple of the 2020 best model's compute; 95% interval"),
+        ("compute_at_5pct", *comp("headline", 5.0), "headline compute fit; 95% interval"),
+        ("paper_compute_at_1pct", *comp("headline", 1.0), "headline compute fit; 95% interval"),
+        ("paper_best_error_2020", float(best["error"].iloc[-1]), nan, nan,
+         f"lowest top-1 error published by 2020-06-30 ({best['model'].iloc[-1]})"),
+    ]
+    out = []
+    for cid, ours, low, high, what in rows:
+        out.append({"claim_id": cid, "claim": claims.loc[cid, "claim"], "source": claims.loc[cid, "source"],
+                    "claimed": float(claims.loc[cid, "value"]), "ours": float(ours), "ours_low": float(low),
+                    "ours_high": float(high), "ours_what": what})
+    return pd.DataFrame(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Display tables (strings, so stored outputs do not depend on the last digits of a float)
+# ----------------------------------------------------------------------------------------------
+def fmt_year(value: float) -> str:
+    return f"{value:.1f}" if math.isfinite(value) else "never"
+
+
+def fmt_flop(value: float) -> str:
+    if value == 0:
+        return "0"
+    return f"{value:.1e}" if math.isfinite(value) else "unbounded"
+
+
+def display_crossings(crossings: pd.DataFrame) -> pd.DataFrame:
+    """Crossing years per form (rows) and target (columns): year [prediction] {bootstrap}."""
+    t = crossings.copy()
+    t["cell"] = [f"{fmt_year(r.year)} [{fmt_year(r.pi_low)}, {fmt_year(r.pi_high)}] "
+                 f"{{{fmt_year(r.boot_low)}, {fmt_year(r.boot_high)}}}" for r in t.itertuples()]
+    out = t.pivot(index="label", columns="target_pct", values="cell")
+    out = out.loc[[ex.FORM_LABELS[f] for f in ex.FORMS], sorted(out.columns, reverse=True)]
+    out.columns = [f"{c:g}% error" for c in out.columns]
+    floors = t.groupby("label")["floor_pct"].first()
+    out.insert(0, "floor (%)", [f"{floors[i]:.2f}" for i in out.index])
+    out.index.name = "trend"
+    return out
+
+
+def display_compute(compute: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in compute.itertuples():
+        if not r.reachable:
+            rows.append({"fit": r.label, "target": f"{r.target_pct:g}%", "FLOP": "unreachable", "95% interval": "",
+                         "x 2020 best": "", "orders of magnitude spanned": "", "gamma": f"{r.gamma:.1f}",
+                         "points": r.n, "reachable": "no"})
+            continue
+        rows.append({"fit": r.label, "target": f"{r.target_pct:g}%", "FLOP": fmt_flop(r.flop),
+                     "95% interval": f"{fmt_flop(r.flop_low)} to {fmt_flop(r.flop_high)}",
+                     "x 2020 best": fmt_flop(r.multiple_vs_2020),
+                     "orders of magnitude spanned": f"{r.orders_of_magnitude:.1f}" if math.isfinite(r.orders_of_magnitude) else "unbounded",
+                     "gamma": f"{r.gamma:.1f}", "points": r.n, "reachable": "yes" if r.reachable else "no"})
+    return pd.DataFrame(rows).set_index(["fit", "target"])
+
+
+def display_comparison(comp: pd.DataFrame) -> pd.DataFrame:
+    def fmt(v, cid):
+        if not math.isfinite(v):
+            return "" if v != v else "never"
+        if cid.startswith(("year", "talk_year")):
+            return f"{v:.1f}"
+        if cid == "paper_best_error_2020":
+            return f"{v:.1f}%"
+        return f"{v:.1e}"
+
+    rows = []
+    for r in comp.itertuples():
+        interval = f"{fmt(r.ours_low, r.claim_id)} to {fmt(r.ours_high, r.claim_id)}" if r.ours_low == r.ours_low else ""
+        rows.append({"claim": r.claim_id, "source says": fmt(r.claimed, r.claim_id), "ours": fmt(r.ours, r.claim_id),
+                     "ours, 95% interval": interval, "ours from": r.ours_what})
+    return pd.DataFrame(rows).set_index("claim")
+
+
+def display_best(best: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "year": best["year"], "model": best["model"], "top-1 error (%)": best["error"].map(lambda v: f"{v:.2f}"),
+        "ReaL error (%)": best["error_real"].map(lambda v: f"{v:.2f}" if v == v else ""),
+        "compute (FLOP)": best["compute"].map(lambda v: f"{v:.2e}" if v == v else ""),
+    })
+    return out.set_index("year")
