@@ -14,8 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from . import extrapolation as ex
-from . import extrapolation_compute as xc
+from .. import extrapolation as ex
+from .. import extrapolation_compute as xc
 
 X_DOMAIN = [2011.5, 2025.5]
 ERROR_DOMAIN = [0.8, 50]
