@@ -6,14 +6,18 @@ compute in FLOP (hardware burden, the paper's measure). Fits run on natural logs
 
 Forms (rows of :func:`target_compute`):
 
+* ``headline``: the ninth-power chapter's headline fit (:func:`analysis.ninth_power.headline_fit`:
+  ln top-1 error on ln hardware burden, single models, cluster-robust by paper) on the results
+  published by mid-2020, inverted by :func:`analysis.ninth_power.compute_for_error` (the compute
+  values whose 95% confidence band contains the target; ``inf`` where it never closes);
 * ``best_of_year``: the authors' website method (paper-facts §5.3): the lowest-error row of each
-  year among rows with a compute value, ``ln E = a + b ln C`` by OLS; the interval is the set of
-  compute values whose 95% confidence band of the line contains the target (Fieller-type inversion;
-  ``inf`` where the band never closes);
-* ``headline``: the same fit on every single-model row with a compute value (no ensembles), the
-  selection of the ninth-power chapter's headline fit;
+  year among rows with a compute value, the same log-log fit (:func:`analysis.stats.loglog_fit`);
+* ``robust_min`` / ``robust_max``: the smallest and largest exponent gamma among the ninth-power
+  chapter's top-1 power-law choices (:func:`analysis.ninth_power.fit_table`, mid-2020 data, at
+  least :data:`MIN_POINTS` points, finite interval), each anchored at the 2020 best model:
+  ``C = C_2020 · (E_2020 / target)**gamma``, with the interval from that choice's gamma interval;
 * ``floor_aware``: ``E = F + A·C^b`` with ``F`` the measured label-noise floor, fitted as
-  ``ln(E − F) = a + b ln C`` on the ``headline`` rows; a target at or below ``F`` is unreachable
+  ``ln(E − F) = a + b ln C`` on the headline's points; a target at or below ``F`` is unreachable
   at any compute (``flop = inf``, ``reachable = False``).
 
 ``multiple_vs_2020`` divides by the compute of the 2020 best model: the lowest-error row up to
@@ -31,11 +35,16 @@ import pandas as pd
 import statsmodels.api as sm
 
 from . import extrapolation as ex
+from . import ninth_power as npw
+from . import stats
 
-COMPUTE_FORMS = ("headline", "best_of_year", "floor_aware")
+COMPUTE_FORMS = ("headline", "best_of_year", "robust_min", "robust_max", "floor_aware")
+MIN_POINTS = 6
 COMPUTE_LABELS = {
-    "headline": "headline: all single models",
+    "headline": "headline (ninth-power chapter)",
     "best_of_year": "best of each year (authors' method)",
+    "robust_min": "smallest exponent among the choices",
+    "robust_max": "largest exponent among the choices",
     "floor_aware": "floor at label noise",
 }
 
@@ -87,10 +96,10 @@ def compute_points(models: pd.DataFrame, form: str) -> pd.DataFrame:
         best = ex.per_year_best(models, require_compute=True)
         return best[["model", "year", "error", "compute"]]
     if form in ("headline", "floor_aware"):
-        f = ex.to_mid2020(models)
-        f = f[f[c["compute"]].notna() & (f["ensemble"] != "yes")]
-        return pd.DataFrame({"model": f[c["model"]], "year": f[c["date"]].dt.year, "error": f[c["error"]],
-                             "compute": f[c["compute"]]}).reset_index(drop=True)
+        h = npw.HEADLINE
+        d = npw.select(npw.prepare(ex.to_mid2020(models)), h["measure"], h["subset"], h["metric"])
+        return pd.DataFrame({"model": d["model"], "year": d["date"].dt.year, "error": d["error"],
+                             "compute": d["compute"]}).reset_index(drop=True)
     raise ValueError(f"unknown compute form {form!r}; one of {COMPUTE_FORMS}")
 
 
@@ -116,6 +125,23 @@ def best_2020(models: pd.DataFrame) -> pd.Series:
                       "compute": float(row[c["compute"]])})
 
 
+def _headline(models: pd.DataFrame, level: float):
+    return npw.headline_fit(ex.to_mid2020(models), level=level)
+
+
+def _best_of_year(models: pd.DataFrame, level: float):
+    pts = compute_points(models, "best_of_year")
+    return stats.loglog_fit(pts["compute"], pts["error"], level=level)
+
+
+def robustness_choices(models: pd.DataFrame, level: float = ex.LEVEL) -> pd.DataFrame:
+    """The ninth-power chapter's top-1 power-law choices on mid-2020 data that enter the range."""
+    t = npw.fit_table(ex.to_mid2020(models), level=level)
+    keep = (t["metric"] == "top1") & (t["form"] == "polynomial") & (t["n"] >= MIN_POINTS) \
+        & np.isfinite(t["gamma"]) & np.isfinite(t["gamma_ci_high"]) & (t["gamma_ci_low"] > 0)
+    return t[keep].reset_index(drop=True)
+
+
 def target_compute(models: pd.DataFrame, targets=(5.0, 3.0, 1.0), level: float = ex.LEVEL,
                    floor: float | None = None) -> pd.DataFrame:
     """Compute needed for each target error, per functional form (the cost chapter's input).
@@ -126,18 +152,35 @@ def target_compute(models: pd.DataFrame, targets=(5.0, 3.0, 1.0), level: float =
     gamma (exponent of the fit), n (points), reachable (False when the target is at or below the
     form's floor).
     """
-    base = best_2020(models)["compute"]
+    b = best_2020(models)
+    base, e0 = b["compute"], b["error"]
+    fits = {"headline": _headline(models, level), "best_of_year": _best_of_year(models, level)}
+    choices = robustness_choices(models, level)
+    lo_row, hi_row = choices.loc[choices["gamma"].idxmin()], choices.loc[choices["gamma"].idxmax()]
+    floor_fit = fit_compute(models, "floor_aware", floor)
     rows = []
     for form in COMPUTE_FORMS:
-        fit = fit_compute(models, form, floor)
         for target in targets:
-            flop, low, high = fit.compute_for_error(target, level)
+            n, reachable = None, True
+            if form in fits:
+                fit = fits[form]
+                flop, low, high = npw.compute_for_error(fit, target, level=level)
+                gamma, n = fit.exponent().value, fit.n
+            elif form in ("robust_min", "robust_max"):
+                r = lo_row if form == "robust_min" else hi_row
+                gamma, n = float(r["gamma"]), int(r["n"])
+                flop, low, high = (base * (e0 / target) ** g for g in (gamma, r["gamma_ci_low"], r["gamma_ci_high"]))
+            else:
+                flop, low, high = floor_fit.compute_for_error(target, level)
+                gamma, n, reachable = floor_fit.gamma, floor_fit.n, bool(target > floor_fit.floor)
             span = math.log10(high / low) if 0 < low and math.isfinite(high) else math.inf
             rows.append({"form": form, "label": COMPUTE_LABELS[form], "target_pct": float(target), "flop": flop,
                          "flop_low": low, "flop_high": high, "multiple_vs_2020": flop / base,
-                         "orders_of_magnitude": span, "gamma": fit.gamma, "n": fit.n,
-                         "reachable": bool(target > fit.floor)})
-    return pd.DataFrame(rows)
+                         "orders_of_magnitude": span, "gamma": gamma, "n": n, "reachable": reachable})
+    out = pd.DataFrame(rows)
+    out.attrs["robust_min_choice"] = lo_row["analysis"]
+    out.attrs["robust_max_choice"] = hi_row["analysis"]
+    return out
 
 
 def implied_compute_path(models: pd.DataFrame, trend_form: str = "log10", compute_form: str = "best_of_year",
@@ -146,8 +189,8 @@ def implied_compute_path(models: pd.DataFrame, trend_form: str = "log10", comput
     fitted error is turned into compute by the compute fit. Columns: year, error, flop, flop_low,
     flop_high (the compute fit's interval at the trend's central error)."""
     band = ex.trend_band(models, trend_form, start, end, level=level)
-    fit = fit_compute(models, compute_form)
-    vals = [fit.compute_for_error(e, level) for e in band["fit"]]
+    fit = _headline(models, level) if compute_form == "headline" else _best_of_year(models, level)
+    vals = [npw.compute_for_error(fit, e, level=level) for e in band["fit"]]
     return pd.DataFrame({"year": band["year"], "error": band["fit"], "flop": [v[0] for v in vals],
                          "flop_low": [v[1] for v in vals], "flop_high": [v[2] for v in vals]})
 
@@ -234,7 +277,7 @@ def display_compute(compute: pd.DataFrame) -> pd.DataFrame:
                      "95% interval": f"{fmt_flop(r.flop_low)} to {fmt_flop(r.flop_high)}",
                      "x 2020 best": fmt_flop(r.multiple_vs_2020),
                      "orders of magnitude spanned": f"{r.orders_of_magnitude:.1f}" if math.isfinite(r.orders_of_magnitude) else "unbounded",
-                     "gamma": f"{r.gamma:.1f}", "points": r.n, "reachable": "yes" if r.reachable else "no"})
+                     "gamma": f"{r.gamma:.1f}", "points": r.n, "reachable": "yes"})
     return pd.DataFrame(rows).set_index(["fit", "target"])
 
 
