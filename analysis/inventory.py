@@ -25,7 +25,11 @@ TABLES: dict[str, tuple[str, str, str]] = {
                               "analysis.evidence"),
     "overparam_models.csv": ("parameters and training images of four ImageNet models", HAND,
                              "analysis.overparam"),
-    "article_claims.csv": ("the article's quantitative claims", HAND, "analysis.conversions"),
+    "article_claims.csv": ("the article's quantitative claims (and the paper's and a 2024 talk's forecasts)", HAND,
+                           "analysis.conversions"),
+    "label_noise.csv": ("share of ImageNet validation labels that are wrong or fit no class", HAND,
+                        "analysis.extrapolation"),
+    "peer_figures.csv": ("figures of peer analyses for the ninth-power chapter", HAND, "analysis.ninth_power_robust"),
     "conversion_constants.csv": ("FLOP to USD and CO2 constants, New York City's emissions", HAND,
                                  "analysis.conversions"),
 }
