@@ -275,11 +275,12 @@ def hardware_gain(years: float, doubling_years: float) -> float:
 
 
 def side_by_side(targets: pd.DataFrame, p: Parameters, constants: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The authors' conversion and our chain for each row of ``targets`` (columns target_pct, flop)."""
+    """The authors' conversion and our chain for each row of ``targets`` (columns target_pct, flop and
+    optionally compute_from, a label carried through)."""
     rows = []
     for _, t in targets.iterrows():
         a, o = authors_chain(t["flop"], constants), chain(t["flop"], p.central())
-        rows.append({"target_pct": t["target_pct"], "flop": t["flop"],
+        rows.append({"compute_from": t.get("compute_from", ""), "target_pct": t["target_pct"], "flop": t["flop"],
                      "usd_authors": float(a["usd"]), "usd_ours": float(o["usd"]),
                      "co2_t_authors": float(a["co2_t"]), "co2_t_ours": float(o["co2_t"]),
                      "nyc_months_authors": float(a["nyc_months"]), "nyc_months_ours": float(o["nyc_months"])})
