@@ -26,6 +26,9 @@ PROMISED_KEYS = {
     "k4_gamma_overparam", "k4_gamma_overparam_ci_low", "k4_gamma_overparam_ci_high", "k4_gamma_expert",
     "k4_crossover_n", "k4_crossover_flop",
     "evidence_n_models", "evidence_n_with_compute",
+    "usd_error_5pct", "usd_error_5pct_ci_low", "usd_error_5pct_ci_high", "co2_t_error_5pct",
+    "nyc_months_error_5pct", "nyc_months_error_5pct_ci_low", "nyc_months_error_5pct_ci_high",
+    "usd_error_1pct", "nyc_months_error_1pct", "usd_error_5pct_authors", "nyc_months_error_5pct_authors",
 }
 
 # A JB1 quirk, not ours: sphinx-thebe's config script is emitted twice on every page.
@@ -193,6 +196,29 @@ def test_sliders_redraw_their_charts(built_site, browser):
         finally:
             page.close()
     assert checked >= 1
+
+
+def test_cost_calculator_recomputes_in_the_browser(built_site, browser):
+    """Moving the grid-intensity slider changes the CO2 line and leaves the dollar line alone."""
+    page, external, _ = _open(browser, built_site.html / "notebooks" / "cost.html")
+    try:
+        page.wait_for_selector(".report-chart .vega-bindings input[type=range]", timeout=20_000)
+        chart = next(c for c in page.query_selector_all(".report-chart") if "grid intensity" in c.inner_text())
+        lines = lambda: chart.eval_on_selector_all(  # noqa: E731
+            "svg.marks text", "es => es.map(e => e.textContent).filter(t => /^(cost|emissions|=)/.test(t))")
+        before = lines()
+        assert any(t.startswith("cost: US$") for t in before) and any("Mt CO₂" in t for t in before), before
+        grid = next(i for i in chart.query_selector_all(".vega-bindings label")
+                    if "grid intensity" in i.inner_text()).query_selector("input[type=range]")
+        grid.evaluate("e => { e.value = '0.9'; e.dispatchEvent(new Event('input', {bubbles: true})); }")
+        page.wait_for_timeout(300)
+        after = lines()
+        usd = lambda ls: [t for t in ls if t.startswith("cost:")]  # noqa: E731
+        co2 = lambda ls: [t for t in ls if t.startswith("emissions:")]  # noqa: E731
+        assert usd(after) == usd(before) and co2(after) != co2(before), (before, after)
+        assert external == []
+    finally:
+        page.close()
 
 
 def test_non_html_builder_gets_png_charts(built_site):
