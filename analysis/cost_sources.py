@@ -43,16 +43,17 @@ CURATED: list[tuple] = [
      "wall-clock time (the authors' formula), so device-hours = burden / peak exactly: utilisation is 1 "
      "by definition and already inside the compute figure. Set it below 1 only for counted operations."),
     ("pue", 1.58, "dimensionless", 1.10, 1.59, 2019, STRUBELL,
-     "Data-centre power usage effectiveness. Value: Strubell et al. 2019, section 2 (industry average they "
-     "used). Low: 1.10, Google and Microsoft data centres in 2020 (Patterson et al. 2021, Table 4, "
+     "Data-centre power usage effectiveness. Value: Strubell et al. 2019, section 2 (the industry average "
+     "they used, as widely quoted; Patterson et al. 2021 give 1.59 for the US average in 2020). Low: 1.10, Google and Microsoft data centres in 2020 (Patterson et al. 2021, Table 4, "
      "arXiv:2104.10350). High: 1.59, US average data centre (Patterson et al. 2021, Table 1)."),
     ("grid_intensity", 0.429, "kg/kWh", 0.080, 0.545, 2020, PATTERSON,
      "kg CO2e per kWh. Value: US average 2020 (Patterson et al. 2021, Table 1; it equals 0.946 lb/kWh, "
      "against Strubell's 0.954). Low: Google Iowa net of carbon-free purchases, 2020 (Table 1). "
      "High: Google Taiwan, 2019 (Table 4)."),
     ("grid_intensity_strubell", 0.954, "lb/kWh", 0.954, 0.954, 2018, STRUBELL,
-     "lb CO2e per kWh, the US average (EPA) that Strubell et al. 2019 use in section 2; it reproduces "
-     "their Table 3 (e.g. BERT base 1,507 kWh x PUE -> 1,438 lb). Used only for the Strubell-style column."),
+     "lb CO2e per kWh, the US average (EPA) that Strubell et al. 2019 use in section 2, as widely quoted; "
+     "our stored copies of the paper did not show the equation's text. Patterson et al. 2021 (Table 1) give "
+     "0.429 kg/kWh = 0.946 lb/kWh for the US in 2020, within 1%. Used only for the Strubell-style figures."),
     ("run_year", 2020.0, "year", 2020.0, 2026.0, 2020, "https://cccblog.org/2024/04/30/25753",
      "Year the run would be bought. Value and low: 2020, the prices of the paper's time (same basis as "
      "the authors' constants). High: 2026, the authors' own later date for 5% error (Manso, AAAS 2024)."),

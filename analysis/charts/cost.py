@@ -105,7 +105,8 @@ def calculator_chart(targets: pd.DataFrame, p: cost.Parameters, constants: pd.Da
     params = [alt.param(name="target", value=5.0, bind=alt.binding_radio(
         options=list(TARGETS), labels=[f"{t:g}%" for t in TARGETS], name="target top-1 error "))]
     params.append(alt.param(name="preset", value="sliders", bind=alt.binding_radio(
-        options=list(PRESETS), name="inputs ")))
+        options=list(PRESETS), labels=["sliders", "our central values", "authors' constants", "low-carbon DC"],
+        name="inputs ")))
     for name, (_, _, lo, hi, step, label) in SLIDERS.items():
         params.append(alt.param(name=name, value=defaults[name],
                                 bind=alt.binding_range(min=lo, max=hi, step=step, name=label)))
@@ -164,14 +165,16 @@ def context_chart(curve: pd.DataFrame, usd_per_flop: float, t_per_flop: float, r
 
     ``curve``: target_pct, flop, flop_low, flop_high. ``refs``: label -> tonnes CO₂ (drawn as rules).
     """
-    dom = [1e22, 1e38]
+    dom = [1e20, 1e38]
     c = curve.assign(flop_low=np.clip(curve["flop_low"], *dom), flop_high=np.clip(curve["flop_high"], *dom),
                      flop=np.clip(curve["flop"], *dom))
     x = alt.X("target_pct:Q", title="target top-1 error (%)", scale=alt.Scale(domain=[1, 10], reverse=True))
     ys = alt.Scale(type="log", domain=dom, nice=False)
-    band = alt.Chart(c).mark_area(opacity=0.18, color=PALETTE[0]).encode(x=x, y=alt.Y("flop_low:Q", scale=ys), y2="flop_high:Q")
+    band = alt.Chart(c).mark_area(opacity=0.18, color=PALETTE[0]).encode(
+        x=x, y=alt.Y("flop_low:Q", scale=ys, axis=alt.Axis(format="~e", title="compute (FLOP, hardware burden)",
+                                                          orient="left")), y2="flop_high:Q")
     line = alt.Chart(c).mark_line(color=PALETTE[0]).encode(
-        x=x, y=alt.Y("flop:Q", scale=ys, axis=alt.Axis(format="~e", title="compute (FLOP, hardware burden)")),
+        x=x, y=alt.Y("flop:Q", scale=ys, axis=None),
         tooltip=[alt.Tooltip("target_pct:Q", title="error %"), alt.Tooltip("flop:Q", format=".3~e")])
     usd_dom = [dom[0] * usd_per_flop, dom[1] * usd_per_flop]
     co2_dom = [dom[0] * t_per_flop, dom[1] * t_per_flop]
@@ -191,7 +194,8 @@ def context_chart(curve: pd.DataFrame, usd_per_flop: float, t_per_flop: float, r
         "Compute needed for each target top-1 error from 10 down to 1 percent, from the extrapolation chapter's "
         "headline fit, with its 95 percent interval as a band, on a log scale; two right-hand axes relabel the "
         "same scale in US dollars and tonnes of CO2 with our central conversion values; dashed lines mark one "
-        "month of New York City's emissions and one average American's yearly emissions."))
+        "month of New York City's emissions, one average American's yearly emissions and one passenger's "
+        "round-trip flight between New York and San Francisco."))
 
 
 def usd_and_t_per_flop(p: cost.Parameters) -> tuple[float, float]:
