@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import paths
 
-DERIVED = "script"  # rebuilt by scripts/build_data.py from the upstream public files
+DERIVED = "script"  # rebuilt by a script (scripts/build_data.py; analysis.cost_sources) from the upstream public files
 HAND = "by hand"  # transcribed from the source named on each row
 
 TABLES: dict[str, tuple[str, str, str]] = {
