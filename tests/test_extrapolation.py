@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis import evidence
+from analysis import evidence, paths
 from analysis import extrapolation as ex
 from analysis import extrapolation_compute as xc
 from analysis.validate import DataError
@@ -186,3 +186,37 @@ def test_pinned_headline_figures(models):
     assert (round(math.log10(h["flop_low"]), 1), round(math.log10(h["flop_high"]), 1)) == (26.1, 29.9)
     assert round(h["gamma"], 1) == 11.6
     assert xc.best_2020(models)["model"] == "NoisyStudent (EfficientNet-L2)"
+
+
+AUTHORS_FILE = None if paths.shared_data_sources() is None else \
+    paths.shared_data_sources() / "computerprogress-site" / "frontier_points_2021.csv"
+
+
+@pytest.mark.skipif(AUTHORS_FILE is None or not AUTHORS_FILE.exists(),
+                    reason="the authors' public frontier points (../shared/data-sources) are not present")
+def test_the_authors_form_on_their_own_points_gives_their_2026_and_2029():
+    """Our log10 fit on the authors' public ImageNet points (best of each year) reproduces the
+    website's crossing years, which the author quoted as 2026 and 2029 (paper-facts §5.3)."""
+    pts = pd.read_csv(AUTHORS_FILE)
+    pts = pts[pts["benchmark_key"] == "imagenet"].assign(error=lambda d: 100 * (1 - d["accuracy_fraction"]))
+    best = pts.sort_values("error").groupby("year").head(1).sort_values("year")[["year", "error"]]
+    fit = ex.fit_trend(best, "log10")
+    assert round(fit.crossing_year(5.0), 1) == 2026.1
+    assert round(fit.crossing_year(3.0), 1) == 2029.6
+
+
+def test_the_figure_shows_nothing_published_after_mid_2020(models):
+    from analysis.charts import extrapolation as xch
+
+    spec = xch.spectrum_figure(models).to_dict()
+    points = [d for name, d in spec["datasets"].items() if d and "model" in d[0]]
+    assert points, "no data points found in the figure"
+    for rows in points:
+        assert max(r["year"] for r in rows) <= 2020
+
+
+def test_implied_compute_path_grows_along_the_falling_trend(models):
+    path = xc.implied_compute_path(models)
+    assert path["error"].is_monotonic_decreasing
+    assert path["flop"].is_monotonic_increasing
+    assert ((path["flop_low"] <= path["flop"]) & (path["flop"] <= path["flop_high"])).all()
