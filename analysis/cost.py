@@ -21,6 +21,7 @@ moves one input at a time from its low to its high value.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ import pandas as pd
 import pint
 import scipy.stats
 
-from . import conversions
+from . import conversions, evidence
 from .cost_sources import PARAMETERS_FILE
 from .validate import Column, DataError, line_number, read_table
 
@@ -96,21 +97,16 @@ def _unit_check(value: object) -> str | None:
     return None
 
 
-PARAMETER_COLUMNS = [
-    Column("name", "string"),
-    Column("value", "number", minimum=0),
-    Column("unit", "string", check=_unit_check),
-    Column("low", "number", minimum=0),
-    Column("high", "number", minimum=0),
-    Column("year", "integer", minimum=1990, maximum=2030),
-    Column("source", "string", check=_source_check),
-    Column("note", "string"),
-]
+def parameter_columns() -> list[Column]:
+    """The columns of ``cost_parameters`` from ``data/datapackage.json``, with the unit checked by
+    pint and an explicit message for a source that is not a public link."""
+    checks = {"unit": _unit_check, "source": _source_check}
+    return [dataclasses.replace(c, check=checks.get(c.name, c.check)) for c in evidence.schema_columns("cost_parameters")]
 
 
 def load_parameters(path: Path = PARAMETERS_FILE) -> pd.DataFrame:
     """The parameter table, checked: units known and of the right dimension, low <= value <= high."""
-    table = read_table(path, PARAMETER_COLUMNS, unique=("name",))
+    table = read_table(path, parameter_columns(), unique=("name",))
     for i, row in table.iterrows():
         line = line_number(i)
         if row["low"] > row["value"]:

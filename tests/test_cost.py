@@ -33,9 +33,9 @@ def _write(tmp_path: Path, edit) -> Path:
     return out
 
 
-def _set(name: str, **changes):
+def _set(param: str, **changes):
     def edit(rows):
-        (row,) = [r for r in rows if r["name"] == name]
+        (row,) = [r for r in rows if r["name"] == param]
         row.update(changes)
     return edit
 
@@ -106,6 +106,8 @@ def test_authors_constants_reproduce_their_published_figures():
     (_set("price_per_device_hour", high="1.0"), "high", "high 1 < value"),
     (_set("pue", source="internal notes"), "source", "unknown source"),
     (_set("pue", source=""), "source", "empty value"),
+    (_set("pue", year="1850"), "year", "out of range"),  # schema constraint from datapackage.json
+    (_set("pue", name="PUE"), "name", "does not match pattern"),
 ])
 def test_bad_parameter_tables_are_rejected(tmp_path, edit, column, words):
     path = _write(tmp_path, edit)
@@ -216,3 +218,11 @@ def test_calculator_spec_carries_the_tested_formula_and_defaults(p, targets):
     for name, value in cch.slider_defaults(p).items():
         assert values[name] == pytest.approx(value)
     assert values["preset"] == "sliders" and values["target"] == 5.0
+
+
+def test_schema_lives_in_the_data_package():
+    from analysis import evidence
+    res = evidence.resource("cost_parameters")
+    assert res["path"] == cost_sources.PARAMETERS_FILE.name
+    assert [f["name"] for f in res["schema"]["fields"]] == list(cost_sources.FIELDS)
+    assert [c.name for c in cost.parameter_columns()] == list(cost_sources.FIELDS)
