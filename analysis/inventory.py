@@ -28,6 +28,8 @@ TABLES: dict[str, tuple[str, str, str]] = {
     "article_claims.csv": ("the article's quantitative claims", HAND, "analysis.conversions"),
     "conversion_constants.csv": ("FLOP to USD and CO2 constants, New York City's emissions", HAND,
                                  "analysis.conversions"),
+    "peer_figures.csv": ("peers' figures on ImageNet algorithmic progress (Erdil & Besiroglu; OpenAI)", HAND,
+                         "analysis.ninth_power_robust"),
 }
 
 

@@ -44,16 +44,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # hardware burden in the authors' convention (FP32 peak for GPUs, BF16 for TPUs)
     "burden_authors": ("hardware_burden_authors_convention_flop", "hardware_burden_fp32_flop", "hardware_burden_flop"),
     # hardware burden at the precision the run trained in (16-bit tensor peak for mixed precision)
+    # (when the table also holds the authors'-convention column, ``hardware_burden_flop`` is the
+    # burden at the training precision; otherwise it is derived, see _burden_training_fallback)
     "burden_training": ("hardware_burden_training_precision_flop", "hardware_burden_training_flop"),
+    "burden_plain": ("hardware_burden_flop",),
     "authors_points": ("authors_hardware_burden_flop",),
-    "log10_unc": ("compute_log10_uncertainty", "compute_log10_sd", "hardware_burden_log10_uncertainty"),
-    "ops_log10_unc": ("operations_log10_uncertainty",),
+    "log10_unc": ("hardware_burden_log10_sd", "compute_log10_uncertainty", "compute_log10_sd"),
+    "ops_log10_unc": ("operations_log10_sd", "operations_log10_uncertainty"),
     "ensemble": ("ensemble",),
     "ensemble_size": ("ensemble_size",),
     "single_model": ("single_model",),
     "extra_data": ("extra_data",),
     "caveat": ("accuracy_caveat",),
-    "search": ("includes_search", "compute_includes_search"),
+    "search": ("search_cost_included", "includes_search", "compute_includes_search"),
     "accelerator": ("accelerator",),
     "count": ("accelerator_count",),
     "hours": ("train_hours",),
@@ -118,12 +121,14 @@ def prepare(models: pd.DataFrame, hardware: pd.DataFrame | None = None) -> pd.Da
         "operations": f[column(f, "operations")].astype(float),
         "authors_points": f[column(f, "authors_points")].astype(float),
     })
-    out["year"] = out["date"].dt.year + (out["date"].dt.dayofyear - 1) / 365.25
+    out["year"] = out["date"].dt.year + (out["date"].dt.day_of_year - 1) / 365.25
     for key in ("accelerator", "count", "hours"):
         col = column(f, key, required=False)
         out[key] = f[col] if col else np.nan
     # burden at training precision: the column if present, else derived from the device table
     col = column(f, "burden_training", required=False)
+    if col is None and column(f, "burden_authors") != "hardware_burden_flop":
+        col = column(f, "burden_plain", required=False)
     if col:
         out["burden_training"] = f[col].astype(float)
     else:
