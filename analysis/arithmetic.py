@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from . import charts  # noqa: F401  (theme and renderer)
+from . import charts
 
 
 def multiplier(k: float, exponent: float) -> float:

@@ -37,7 +37,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
 
-from . import charts  # noqa: F401  (theme and renderer)
+from . import charts
 
 #: Replicate blocks are sized so that no simulated array holds more than this many numbers.
 MAX_BLOCK_ELEMENTS = 2**22

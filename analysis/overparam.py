@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import blas, lapack
 
-from . import charts  # noqa: F401  (theme and renderer)
+from . import charts
 from . import paths
 from .validate import Column, DataError, read_table
 

@@ -23,7 +23,8 @@ def _chart(description="A line of y against x.", param_name="k"):
     )
 
 
-def test_theme_and_renderer_are_active():
+def test_enable_activates_theme_and_renderer():
+    charts.enable()
     assert alt.theme.active == charts.THEME
     assert alt.renderers.active == charts.RENDERER
 

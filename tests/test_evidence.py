@@ -193,8 +193,6 @@ def test_counts_and_median_ratio(models):
 
 
 def test_charts_build_with_alt_text(models):
-    import analysis.charts  # noqa: F401
-
     charts = [
         evidence.coverage_chart(models),
         evidence.frontier_chart(models),

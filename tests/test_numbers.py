@@ -52,10 +52,46 @@ def test_bundle_is_a_hidden_glue_record_with_unit():
     assert mime == "application/papermill.record/text/plain"
     assert json.loads(data[mime]) == -0.5012  # the text repr parses back exactly
     assert meta["scrapbook"] == {"name": "k2_slope_mean", "mime_prefix": numbers.GLUE_PREFIX}
-    assert meta["report"] == {"unit": "", "type": "float", "note": "slope"}
+    assert meta["report"] == {"unit": "", "type": "float", "note": "slope", "digits": numbers.SIG_DIGITS}
 
 
-def test_float_repr_round_trips_exactly():
-    value = 0.1 + 0.2
-    data, _ = numbers.number_bundle("x", value, "FLOP")
-    assert float(data[numbers.GLUE_PREFIX + "text/plain"]) == value
+def test_glued_float_is_the_published_value():
+    data, _ = numbers.number_bundle("x", 0.1 + 0.2, "FLOP")
+    assert data[numbers.GLUE_PREFIX + "text/plain"] == "0.3"  # not 0.30000000000000004
+
+
+def test_last_bit_differences_between_blas_kernels_disappear():
+    # the two values the k2 chapter glued under two OpenBLAS kernels (issue 8)
+    a, b = -0.49728901163469713, -0.4972890116346971
+    assert a != b
+    assert numbers.publish(a) == numbers.publish(b) == -0.497289
+
+
+@pytest.mark.parametrize("value, digits, expected", [
+    (123456789.0, 3, 123000000.0), (0.000123456, 2, 0.00012), (0.0, None, 0.0),
+    (1.45474561610e11, None, 145475000000.0), (2.5e-7, 1, 2e-7), (-1234.5678, 5, -1234.6),
+])
+def test_publish_rounds_to_significant_digits(value, digits, expected):
+    assert numbers.publish(value, digits) == expected
+
+
+def test_integers_are_never_rounded():
+    assert numbers.publish(123456789) == 123456789
+    assert numbers.publish(np.int64(2019), digits=1) == 2019
+
+
+def test_rounding_is_idempotent():
+    x = 0.830455123
+    assert numbers.publish(numbers.publish(x)) == numbers.publish(x)
+
+
+def test_per_key_digits_override_is_recorded():
+    data, meta = numbers.number_bundle("x", 3.14159265358979, "", digits=10)
+    assert json.loads(data[numbers.GLUE_PREFIX + "text/plain"]) == 3.141592654
+    assert meta["report"]["digits"] == 10
+
+
+@pytest.mark.parametrize("bad", [0, 18, 2.5, True])
+def test_bad_digits_are_refused(bad):
+    with pytest.raises(ValueError, match="digits"):
+        numbers.publish(1.0, bad, "x")

@@ -93,6 +93,18 @@ def test_results_json_lists_every_glued_number(built_site):
     assert not not_listed, f"keys missing from the Numbers page: {not_listed}"
 
 
+def test_results_json_holds_published_precision(built_site):
+    from analysis.numbers import SIG_DIGITS, publish
+
+    results = json.loads((built_site.html / "results.json").read_text())
+    floats = {k: e for k, e in results.items() if isinstance(e["value"], float)}
+    assert len(floats) > 100, "expected the report's non-integer numbers in results.json"
+    unrounded = {k: e["value"] for k, e in floats.items() if publish(e["value"], e["digits"]) != e["value"]}
+    assert not unrounded, f"values not at their published precision: {unrounded}"
+    assert results["report_sig_digits"]["value"] == SIG_DIGITS
+    assert all(e["digits"] == SIG_DIGITS for e in floats.values()), "no key overrides the precision today"
+
+
 def test_arithmetic_values_in_results_json(built_site):
     results = json.loads((built_site.html / "results.json").read_text())
     assert results["arith_k4_multiplier_k10"]["value"] == 10000

@@ -23,12 +23,13 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from analysis.numbers import METADATA_KEY, SIG_DIGITS  # one definition of each, not two
+
 LOGGER = logging.getLogger(__name__)
 VEGA_JS = "altair-offline.js"
 CSS_FILE = "report.css"
 RESULTS_JSON = "results.json"
 CHART_MARKER = 'class="report-chart"'
-METADATA_KEY = "report"
 GLUE_TEXT = "text/plain"
 
 # The MathJax files a page needs: the combined component, and what it may load on demand.
@@ -126,6 +127,8 @@ def collect_numbers(app: Sphinx) -> dict[str, dict]:
                 "title": title,
                 "page": app.builder.get_target_uri(docname) if hasattr(app.builder, "get_target_uri") else docname,
             }
+            if isinstance(value, float):
+                entry["digits"] = meta.get("digits", SIG_DIGITS)
             if meta.get("note"):
                 entry["note"] = meta["note"]
             numbers[key] = entry
@@ -143,9 +146,9 @@ class ReportNumbersDirective(SphinxDirective):
         return [report_numbers("")]
 
 
-def _format_value(value) -> str:
+def _format_value(value, digits: int = SIG_DIGITS) -> str:
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.{digits}g}"
     return str(value)
 
 
@@ -167,7 +170,11 @@ def _toc_order(app: Sphinx) -> list[str]:
 def _numbers_table(app: Sphinx, fromdocname: str, numbers: dict[str, dict]) -> list[nodes.Node]:
     order = {doc: i for i, doc in enumerate(_toc_order(app))}
     chapters = sorted({e["chapter"] for e in numbers.values()}, key=lambda d: (order.get(d, len(order)), d))
-    out: list[nodes.Node] = []
+    out: list[nodes.Node] = [nodes.paragraph(text=(
+        f"Published precision: every non-integer number is rounded once, where it is glued, to "
+        f"{SIG_DIGITS} significant digits (a key that needs another precision says so in results.json, "
+        f"field digits); counts and years are exact integers. The prose prints fewer digits where "
+        f"it says so; this table and results.json hold the published value."))]
     for chapter in chapters:
         entries = {k: e for k, e in numbers.items() if e["chapter"] == chapter}
         title = next(iter(entries.values()))["title"]
@@ -192,7 +199,7 @@ def _numbers_table(app: Sphinx, fromdocname: str, numbers: dict[str, dict]) -> l
         for key, entry in entries.items():
             row = nodes.row(ids=[f"number-{key.replace('_', '-')}"])
             row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=key)))
-            value = _format_value(entry["value"]) + (f" {entry['unit']}" if entry["unit"] else "")
+            value = _format_value(entry["value"], entry.get("digits", SIG_DIGITS)) + (f" {entry['unit']}" if entry["unit"] else "")
             row += nodes.entry("", nodes.paragraph(text=value))
             row += nodes.entry("", nodes.paragraph(text=entry.get("note", "")))
             body += row

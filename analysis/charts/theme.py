@@ -1,6 +1,7 @@
 """One Altair theme and one renderer for the whole book.
 
-Importing this module registers and enables both:
+:func:`enable` registers and enables both (call it once, e.g. at the top of a notebook; importing
+this module has no side effect):
 
 * the ``report`` theme (Okabe-Ito colour-blind-safe palette, one font, one size);
 * the ``report`` renderer, whose output is deterministic and draws with **no network**:
@@ -172,5 +173,3 @@ def log_axis(title: str, **kwargs: Any) -> alt.Axis:
     """A log-scale axis with powers-of-ten labels in the book's style."""
     return alt.Axis(title=title, format="~e", **kwargs)
 
-
-enable()
