@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 import statsmodels.api as sm
 
 from . import stats
@@ -399,6 +398,3 @@ def compute_for_error(fit, error_pct: float, level: float = 0.95, interval: str 
     r1, r2 = sorted(((-B - math.sqrt(disc)) / (2 * A), (-B + math.sqrt(disc)) / (2 * A)))
     return math.exp(x0), math.exp(r1), math.exp(r2)
 
-
-def tcrit(df: float, level: float = 0.95) -> float:
-    return float(scipy.stats.t.ppf(0.5 + level / 2, df))

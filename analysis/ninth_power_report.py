@@ -17,7 +17,7 @@ def robustness_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The analyses whose gamma spans the robustness range: top-1 error, compute-only power law
     (no time trend: that one answers another question, see the chapter), at least
     :data:`MIN_N_RANGE` points, the headline's measure family and every direction/noise variant."""
-    from .ninth_power_charts import GROUPS
+    from .charts.ninth_power import GROUPS
 
     keep = table["analysis"].isin(GROUPS) & (table["metric"] == "top1") & (table["form"] == "polynomial")
     keep &= table["n"] >= MIN_N_RANGE

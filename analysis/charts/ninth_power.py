@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import ninth_power as npw
+from .. import ninth_power as npw
 
 SUBSET_LABELS = {
     "all": "all models (ensembles too)",
