@@ -70,9 +70,8 @@ SEARCH_FALLBACK = re.compile(r"^(MnasNet-A3|NASNET-A\(6\)|NASNet-A)", re.I)
 # Fallback per-row uncertainty of log10(compute) when the table gives none: one standard deviation
 # by how the value was obtained. A value the paper reports: a factor 10**0.15 = 1.4; our estimate
 # from inputs (peak x devices x hours, or 3 x forward FLOPs x images x epochs): 10**0.3 = 2; an
-# Epoch AI estimate of another run's compute: 10**0.5 = 3.2. These match the spread of the table's
-# own cross-checks (disagreements of 3-16x, see the evidence chapter); the chapter shows how the
-# errors-in-variables fit moves when they are halved or doubled.
+# Epoch AI estimate of another run's compute: 10**0.5 = 3.2. A stated rule, not a measurement; the
+# chapter shows how the errors-in-variables fit moves when the uncertainties are halved or doubled.
 DEFAULT_LOG10_UNC = {"reported": 0.15, "estimated": 0.3, "epoch": 0.5}
 
 MEASURES = {

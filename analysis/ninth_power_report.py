@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from . import ninth_power as npw
@@ -53,6 +54,10 @@ def summary(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
     pair = rb.alexnet_nasnet(models, hardware)
     peers = rb.peer_summary(rb.load_peer_figures())
     infl = rb.influence_table(d)
+    from . import eiv
+
+    lx, ly, unc = np.log(d["compute"].to_numpy()), np.log(d["error"].to_numpy()), math.log(10) * d["unc"].to_numpy()
+    eiv_scaled = {f: -1 / eiv.moments_slope(lx, ly, f * unc) for f in (0.5, 2.0)}
     out = {
         "table": table, "robust": rob, "forms": forms, "floor": floor, "trend": trend, "pair": pair, "peers": peers,
         "influence": infl, "start_years": rb.start_year_table(data), "data": data,
@@ -64,6 +69,8 @@ def summary(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
         "gamma_eiv_low": row("errors in variables (moments)")["gamma_ci_low"],
         "gamma_eiv_high": row("errors in variables (moments)")["gamma_ci_high"],
         "gamma_simex": row("errors in variables (SIMEX)")["gamma"],
+        "gamma_eiv_unc_half": eiv_scaled[0.5], "gamma_eiv_unc_double": eiv_scaled[2.0],
+        "unc_default_rule": bool(data["unc_default_rule"].all()),
         "gamma_min": float(rob["gamma"].min()), "gamma_max": float(rob["gamma"].max()),
         "analysis_min": rob.loc[rob["gamma"].idxmin(), "analysis"], "analysis_max": rob.loc[rob["gamma"].idxmax(), "analysis"],
         "n_range": int(len(rob)),
