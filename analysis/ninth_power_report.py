@@ -69,6 +69,8 @@ def summary(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
         "gamma_eiv_low": row("errors in variables (moments)")["gamma_ci_low"],
         "gamma_eiv_high": row("errors in variables (moments)")["gamma_ci_high"],
         "gamma_simex": row("errors in variables (SIMEX)")["gamma"],
+        "gamma_classical_low": row("no clustering by paper")["gamma_ci_low"],
+        "gamma_classical_high": row("no clustering by paper")["gamma_ci_high"],
         "gamma_eiv_unc_half": eiv_scaled[0.5], "gamma_eiv_unc_double": eiv_scaled[2.0],
         "unc_default_rule": bool(data["unc_default_rule"].all()),
         "gamma_min": float(rob["gamma"].min()), "gamma_max": float(rob["gamma"].max()),

@@ -165,3 +165,13 @@ def test_headline_figures_on_the_committed_table(models, table):
     assert round(head["gamma_ci_low"], 1) == 8.7 and round(head["gamma_ci_high"], 1) == 14.4
     pair = rb.alexnet_nasnet(models, evidence.hardware())
     assert round(pair["compute_ratio"]) == 1095 and round(pair["gamma"], 2) == 9.31
+
+
+def test_compute_for_error_on_the_headline_is_ordered_and_consistent(models):
+    fit = npw.headline_fit(models)
+    point, lo, hi = npw.compute_for_error(fit, 10.0)
+    assert lo < point < hi
+    # the point inverts the fitted line exactly
+    assert math.log(10.0) == pytest.approx(fit.intercept + fit.slope * math.log(point))
+    # a lower target needs more compute
+    assert npw.compute_for_error(fit, 5.0)[0] > point
