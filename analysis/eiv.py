@@ -40,7 +40,17 @@ def ols_slope(x, y) -> float:
 
 
 def moments_slope(x, y, sx) -> float:
-    """Method-of-moments slope with known per-row noise sd ``sx`` of ``x``; NaN if not identified."""
+    """Method-of-moments slope with known per-row noise sd ``sx`` of ``x``; NaN if not identified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> round(moments_slope(x, 2 * x, np.zeros(4)), 6)   # no noise: the OLS slope
+    2.0
+    >>> round(moments_slope(x, 2 * x, np.full(4, 0.5)), 3)   # S_xy / (S_xx - 4 x 0.25 x 3/4)
+    2.353
+    """
     x, y, sx = (np.asarray(a, float) for a in (x, y, sx))
     n = x.size
     xc = x - x.mean()

@@ -29,11 +29,12 @@ TABLES: dict[str, tuple[str, str, str]] = {
                            "analysis.conversions"),
     "label_noise.csv": ("share of ImageNet validation labels that are wrong or fit no class", HAND,
                         "analysis.extrapolation"),
-    "peer_figures.csv": ("figures of peer analyses for the ninth-power chapter", HAND, "analysis.ninth_power_robust"),
     "cost_parameters.csv": ("parameters of the FLOP to energy, CO2 and USD chain, with ranges", DERIVED,
                             "analysis.cost"),
     "conversion_constants.csv": ("FLOP to USD and CO2 constants, New York City's emissions", HAND,
                                  "analysis.conversions"),
+    "peer_figures.csv": ("peers' figures on ImageNet algorithmic progress (Erdil & Besiroglu; OpenAI)", HAND,
+                         "analysis.ninth_power_robust"),
 }
 
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 import statsmodels.api as sm
 
 from . import stats
@@ -44,16 +43,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # hardware burden in the authors' convention (FP32 peak for GPUs, BF16 for TPUs)
     "burden_authors": ("hardware_burden_authors_convention_flop", "hardware_burden_fp32_flop", "hardware_burden_flop"),
     # hardware burden at the precision the run trained in (16-bit tensor peak for mixed precision)
+    # (when the table also holds the authors'-convention column, ``hardware_burden_flop`` is the
+    # burden at the training precision; otherwise it is derived, see _burden_training_fallback)
     "burden_training": ("hardware_burden_training_precision_flop", "hardware_burden_training_flop"),
+    "burden_plain": ("hardware_burden_flop",),
     "authors_points": ("authors_hardware_burden_flop",),
-    "log10_unc": ("compute_log10_uncertainty", "compute_log10_sd", "hardware_burden_log10_uncertainty"),
-    "ops_log10_unc": ("operations_log10_uncertainty",),
+    "log10_unc": ("hardware_burden_log10_sd", "compute_log10_uncertainty", "compute_log10_sd"),
+    "ops_log10_unc": ("operations_log10_sd", "operations_log10_uncertainty"),
     "ensemble": ("ensemble",),
     "ensemble_size": ("ensemble_size",),
     "single_model": ("single_model",),
     "extra_data": ("extra_data",),
     "caveat": ("accuracy_caveat",),
-    "search": ("includes_search", "compute_includes_search"),
+    "search": ("search_cost_included", "includes_search", "compute_includes_search"),
     "accelerator": ("accelerator",),
     "count": ("accelerator_count",),
     "hours": ("train_hours",),
@@ -68,9 +70,8 @@ SEARCH_FALLBACK = re.compile(r"^(MnasNet-A3|NASNET-A\(6\)|NASNet-A)", re.I)
 # Fallback per-row uncertainty of log10(compute) when the table gives none: one standard deviation
 # by how the value was obtained. A value the paper reports: a factor 10**0.15 = 1.4; our estimate
 # from inputs (peak x devices x hours, or 3 x forward FLOPs x images x epochs): 10**0.3 = 2; an
-# Epoch AI estimate of another run's compute: 10**0.5 = 3.2. These match the spread of the table's
-# own cross-checks (disagreements of 3-16x, see the evidence chapter); the chapter shows how the
-# errors-in-variables fit moves when they are halved or doubled.
+# Epoch AI estimate of another run's compute: 10**0.5 = 3.2. A stated rule, not a measurement; the
+# chapter shows how the errors-in-variables fit moves when the uncertainties are halved or doubled.
 DEFAULT_LOG10_UNC = {"reported": 0.15, "estimated": 0.3, "epoch": 0.5}
 
 MEASURES = {
@@ -118,12 +119,14 @@ def prepare(models: pd.DataFrame, hardware: pd.DataFrame | None = None) -> pd.Da
         "operations": f[column(f, "operations")].astype(float),
         "authors_points": f[column(f, "authors_points")].astype(float),
     })
-    out["year"] = out["date"].dt.year + (out["date"].dt.dayofyear - 1) / 365.25
+    out["year"] = out["date"].dt.year + (out["date"].dt.day_of_year - 1) / 365.25
     for key in ("accelerator", "count", "hours"):
         col = column(f, key, required=False)
         out[key] = f[col] if col else np.nan
     # burden at training precision: the column if present, else derived from the device table
     col = column(f, "burden_training", required=False)
+    if col is None and column(f, "burden_authors") != "hardware_burden_flop":
+        col = column(f, "burden_plain", required=False)
     if col:
         out["burden_training"] = f[col].astype(float)
     else:
@@ -394,6 +397,3 @@ def compute_for_error(fit, error_pct: float, level: float = 0.95, interval: str 
     r1, r2 = sorted(((-B - math.sqrt(disc)) / (2 * A), (-B + math.sqrt(disc)) / (2 * A)))
     return math.exp(x0), math.exp(r1), math.exp(r2)
 
-
-def tcrit(df: float, level: float = 0.95) -> float:
-    return float(scipy.stats.t.ppf(0.5 + level / 2, df))

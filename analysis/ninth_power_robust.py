@@ -215,12 +215,15 @@ def _row(data: pd.DataFrame, pattern: str) -> pd.Series | None:
 def alexnet_nasnet(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
     """The article's pair, recomputed from the rows.
 
-    Compute is the hardware burden in the authors' convention (ours where the row has it, else
-    the authors' public point); the split burden = peak x devices x hours uses the peaks of
-    ``hardware.csv`` (the authors' device table where it lists the device, else our burden peak).
-    Returns the ratios and gamma = ln(compute ratio) / ln(error ratio) for: the 7-CNN ensemble as
-    recorded (one network's compute, as the authors count it), the ensemble with every network
-    charged (x ensemble size), and a single-CNN AlexNet when the table has that row.
+    Compute is the hardware burden of ONE training run in the authors' convention, rebuilt from
+    the row's inputs: peak (the authors' device table where it lists the device, else the FP32/BF16
+    peak of ``hardware.csv``) x devices x hours. A row without those inputs falls back to its
+    burden in the authors' convention, else to the authors' public point (``*_source`` says which).
+    Then ``compute ratio = peak ratio x device ratio x time ratio`` holds exactly.
+
+    Three readings of AlexNet: the 7-CNN ensemble's error with one network's compute (how the
+    authors count it), the ensemble with every network charged (x ensemble size), and a single CNN
+    (its own error row, when the table has one; same one-network compute).
     """
     data = npw.prepare(models, hardware)
     a = _row(data, r"^AlexNet.*7\s*CNN")
@@ -236,31 +239,33 @@ def alexnet_nasnet(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
         v = h.loc[acc, "authors_peak_flops"]
         return float(v) if pd.notna(v) else float(h.loc[acc, "burden_peak_flops"])
 
-    def burden(r):
-        return float(r["burden"]) if pd.notna(r["burden"]) else float(r["authors_points"])
+    def run(r):
+        p = peak(r["accelerator"])
+        if math.isfinite(p) and pd.notna(r["count"]) and pd.notna(r["hours"]):
+            return p * float(r["count"]) * float(r["hours"]) * 3600, p, "inputs"
+        size = float(r["ensemble_size"]) if pd.notna(r["ensemble_size"]) else 1.0
+        if pd.notna(r["burden"]):
+            return float(r["burden"]) / size, p, "burden column"
+        return float(r["authors_points"]), p, "authors' point"
 
-    ca, cn = burden(a), burden(n)
-    out = {"alexnet_model": a["model"], "nasnet_model": n["model"], "alexnet_error": float(a["top1"]),
-           "nasnet_error": float(n["top1"]), "alexnet_compute": ca, "nasnet_compute": cn,
-           "nasnet_compute_source": "ours" if pd.notna(n["burden"]) else "authors' point",
-           "compute_ratio": cn / ca, "error_ratio": float(a["top1"]) / float(n["top1"])}
+    ca, pa, sa = run(a)
+    cn, pn, sn = run(n)
+    ea, en = float(a["top1"]), float(n["top1"])
+    out = {"alexnet_model": a["model"], "nasnet_model": n["model"], "alexnet_error": ea, "nasnet_error": en,
+           "alexnet_compute": ca, "nasnet_compute": cn, "alexnet_compute_source": sa, "nasnet_compute_source": sn,
+           "compute_ratio": cn / ca, "error_ratio": ea / en}
     out["gamma"] = math.log(out["compute_ratio"]) / math.log(out["error_ratio"])
-    pa, pn = peak(a["accelerator"]), peak(n["accelerator"])
     out["hardware_speedup"] = pn / pa
-    out["device_ratio"] = float(n["count"]) / float(a["count"]) if pd.notna(n["count"]) and pd.notna(a["count"]) else math.nan
-    out["time_ratio"] = float(n["hours"]) / float(a["hours"]) if pd.notna(n["hours"]) and pd.notna(a["hours"]) else math.nan
-    out["device_time_ratio"] = out["compute_ratio"] / out["hardware_speedup"] if math.isfinite(pn / pa) else math.nan
+    both = sa == sn == "inputs"
+    out["device_ratio"] = float(n["count"]) / float(a["count"]) if both else math.nan
+    out["time_ratio"] = float(n["hours"]) / float(a["hours"]) if both else math.nan
     out["split_product"] = out["hardware_speedup"] * out["device_ratio"] * out["time_ratio"]
     size = float(a["ensemble_size"]) if pd.notna(a["ensemble_size"]) else math.nan
     out["ensemble_size"] = size
-    out["gamma_all_nets_charged"] = math.log(cn / (ca * size)) / math.log(out["error_ratio"]) if size > 0 else math.nan
-    if single is not None:
-        cs = burden(single) if pd.notna(single["burden"]) or pd.notna(single["authors_points"]) else ca
-        out["single_error"] = float(single["top1"])
-        out["gamma_single"] = math.log(cn / cs) / math.log(float(single["top1"]) / float(n["top1"]))
-    else:
-        out["single_error"] = math.nan
-        out["gamma_single"] = math.nan
+    out["compute_ratio_all_nets"] = cn / (ca * size)
+    out["gamma_all_nets_charged"] = math.log(cn / (ca * size)) / math.log(ea / en)
+    out["single_error"] = float(single["top1"]) if single is not None else math.nan
+    out["gamma_single"] = math.log(cn / ca) / math.log(out["single_error"] / en) if single is not None else math.nan
     return out
 
 

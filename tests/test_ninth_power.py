@@ -155,3 +155,23 @@ def test_prepare_degrades_without_optional_columns(models):
     assert data["unc_default_rule"].all()
     # without the ensemble flag, the size in the name ("7CNNs", "6 convnets") still marks ensembles
     assert set(data.loc[~data["single"], "model"]) == {"AlexNet - 7CNNs", "ZFNet (ensemble, 6 convnets)"}
+
+
+# ---------------------------------------------------------------- pinned headline (committed data)
+def test_headline_figures_on_the_committed_table(models, table):
+    """Pinned, rounded: a change here is a change of the chapter's headline (update CHANGELOG)."""
+    head = table.iloc[0]
+    assert (int(head["n"]), round(head["gamma"], 1), round(head["r2"], 2)) == (19, 10.8, 0.69)
+    assert round(head["gamma_ci_low"], 1) == 8.7 and round(head["gamma_ci_high"], 1) == 14.4
+    pair = rb.alexnet_nasnet(models, evidence.hardware())
+    assert round(pair["compute_ratio"]) == 1095 and round(pair["gamma"], 2) == 9.31
+
+
+def test_compute_for_error_on_the_headline_is_ordered_and_consistent(models):
+    fit = npw.headline_fit(models)
+    point, lo, hi = npw.compute_for_error(fit, 10.0)
+    assert lo < point < hi
+    # the point inverts the fitted line exactly
+    assert math.log(10.0) == pytest.approx(fit.intercept + fit.slope * math.log(point))
+    # a lower target needs more compute
+    assert npw.compute_for_error(fit, 5.0)[0] > point

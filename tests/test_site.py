@@ -29,6 +29,9 @@ PROMISED_KEYS = {
     "usd_error_5pct", "usd_error_5pct_ci_low", "usd_error_5pct_ci_high", "co2_t_error_5pct",
     "nyc_months_error_5pct", "nyc_months_error_5pct_ci_low", "nyc_months_error_5pct_ci_high",
     "usd_error_1pct", "nyc_months_error_1pct", "usd_error_5pct_authors", "nyc_months_error_5pct_authors",
+    "imagenet_gamma", "imagenet_gamma_ci_low", "imagenet_gamma_ci_high", "imagenet_halving_multiplier",
+    "imagenet_r2", "imagenet_n_models", "imagenet_gamma_reverse", "imagenet_gamma_eiv", "imagenet_gamma_min",
+    "imagenet_gamma_max", "alexnet_nasnet_compute_ratio", "alexnet_nasnet_hardware_speedup", "alexnet_nasnet_gamma",
 }
 
 # A JB1 quirk, not ours: sphinx-thebe's config script is emitted twice on every page.
@@ -219,6 +222,32 @@ def test_cost_calculator_recomputes_in_the_browser(built_site, browser):
         assert external == []
     finally:
         page.close()
+
+
+def test_select_menus_redraw_their_charts(built_site, browser):
+    """Drop-down menus (Vega-Lite params bound to a select) work in the static page."""
+    pages = [p for p in built_site.html.rglob("*.html") if '"input":"select"' in p.read_text()]
+    assert pages, "no page has a menu-bound chart"
+    checked = 0
+    for path in pages:
+        page, external, _ = _open(browser, path)
+        try:
+            page.wait_for_selector(".report-chart .vega-bindings select", timeout=20_000)
+            for chart in page.query_selector_all(".report-chart"):
+                for menu in chart.query_selector_all(".vega-bindings select"):
+                    before = chart.eval_on_selector("svg.marks", "e => e.innerHTML")
+                    menu.evaluate(
+                        "e => { e.selectedIndex = (e.selectedIndex + 1) % e.options.length;"
+                        " e.dispatchEvent(new Event('change', {bubbles: true})); }"
+                    )
+                    page.wait_for_timeout(300)
+                    after = chart.eval_on_selector("svg.marks", "e => e.innerHTML")
+                    assert after != before, f"menu did not redraw its chart on {path.name}"
+                    checked += 1
+            assert external == []
+        finally:
+            page.close()
+    assert checked >= 2
 
 
 def test_non_html_builder_gets_png_charts(built_site):
