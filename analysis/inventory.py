@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import paths
 
-DERIVED = "script"  # rebuilt by scripts/build_data.py from the upstream public files
+DERIVED = "script"  # rebuilt by a script (scripts/build_data.py; analysis.cost_sources) from the upstream public files
 HAND = "by hand"  # transcribed from the source named on each row
 
 TABLES: dict[str, tuple[str, str, str]] = {
@@ -25,9 +25,16 @@ TABLES: dict[str, tuple[str, str, str]] = {
                               "analysis.evidence"),
     "overparam_models.csv": ("parameters and training images of four ImageNet models", HAND,
                              "analysis.overparam"),
-    "article_claims.csv": ("the article's quantitative claims", HAND, "analysis.conversions"),
+    "article_claims.csv": ("the article's quantitative claims (and the paper's and a 2024 talk's forecasts)", HAND,
+                           "analysis.conversions"),
+    "label_noise.csv": ("share of ImageNet validation labels that are wrong or fit no class", HAND,
+                        "analysis.extrapolation"),
+    "cost_parameters.csv": ("parameters of the FLOP to energy, CO2 and USD chain, with ranges", DERIVED,
+                            "analysis.cost"),
     "conversion_constants.csv": ("FLOP to USD and CO2 constants, New York City's emissions", HAND,
                                  "analysis.conversions"),
+    "peer_figures.csv": ("peers' figures on ImageNet algorithmic progress (Erdil & Besiroglu; OpenAI)", HAND,
+                         "analysis.ninth_power_robust"),
 }
 
 

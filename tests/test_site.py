@@ -26,6 +26,12 @@ PROMISED_KEYS = {
     "k4_gamma_overparam", "k4_gamma_overparam_ci_low", "k4_gamma_overparam_ci_high", "k4_gamma_expert",
     "k4_crossover_n", "k4_crossover_flop",
     "evidence_n_models", "evidence_n_with_compute",
+    "usd_error_5pct", "usd_error_5pct_ci_low", "usd_error_5pct_ci_high", "co2_t_error_5pct",
+    "nyc_months_error_5pct", "nyc_months_error_5pct_ci_low", "nyc_months_error_5pct_ci_high",
+    "usd_error_1pct", "nyc_months_error_1pct", "usd_error_5pct_authors", "nyc_months_error_5pct_authors",
+    "imagenet_gamma", "imagenet_gamma_ci_low", "imagenet_gamma_ci_high", "imagenet_halving_multiplier",
+    "imagenet_r2", "imagenet_n_models", "imagenet_gamma_reverse", "imagenet_gamma_eiv", "imagenet_gamma_min",
+    "imagenet_gamma_max", "alexnet_nasnet_compute_ratio", "alexnet_nasnet_hardware_speedup", "alexnet_nasnet_gamma",
 }
 
 # A JB1 quirk, not ours: sphinx-thebe's config script is emitted twice on every page.
@@ -193,6 +199,55 @@ def test_sliders_redraw_their_charts(built_site, browser):
         finally:
             page.close()
     assert checked >= 1
+
+
+def test_cost_calculator_recomputes_in_the_browser(built_site, browser):
+    """Moving the grid-intensity slider changes the CO2 line and leaves the dollar line alone."""
+    page, external, _ = _open(browser, built_site.html / "notebooks" / "cost.html")
+    try:
+        page.wait_for_selector(".report-chart .vega-bindings input[type=range]", timeout=20_000)
+        chart = next(c for c in page.query_selector_all(".report-chart") if "grid intensity" in c.inner_text())
+        lines = lambda: chart.eval_on_selector_all(  # noqa: E731
+            "svg.marks text", "es => es.map(e => e.textContent).filter(t => /^(cost|emissions|=)/.test(t))")
+        before = lines()
+        assert any(t.startswith("cost: US$") for t in before) and any("Mt CO₂" in t for t in before), before
+        grid = next(i for i in chart.query_selector_all(".vega-bindings label")
+                    if "grid intensity" in i.inner_text()).query_selector("input[type=range]")
+        grid.evaluate("e => { e.value = '0.9'; e.dispatchEvent(new Event('input', {bubbles: true})); }")
+        page.wait_for_timeout(300)
+        after = lines()
+        usd = lambda ls: [t for t in ls if t.startswith("cost:")]  # noqa: E731
+        co2 = lambda ls: [t for t in ls if t.startswith("emissions:")]  # noqa: E731
+        assert usd(after) == usd(before) and co2(after) != co2(before), (before, after)
+        assert external == []
+    finally:
+        page.close()
+
+
+def test_select_menus_redraw_their_charts(built_site, browser):
+    """Drop-down menus (Vega-Lite params bound to a select) work in the static page."""
+    pages = [p for p in built_site.html.rglob("*.html") if '"input":"select"' in p.read_text()]
+    assert pages, "no page has a menu-bound chart"
+    checked = 0
+    for path in pages:
+        page, external, _ = _open(browser, path)
+        try:
+            page.wait_for_selector(".report-chart .vega-bindings select", timeout=20_000)
+            for chart in page.query_selector_all(".report-chart"):
+                for menu in chart.query_selector_all(".vega-bindings select"):
+                    before = chart.eval_on_selector("svg.marks", "e => e.innerHTML")
+                    menu.evaluate(
+                        "e => { e.selectedIndex = (e.selectedIndex + 1) % e.options.length;"
+                        " e.dispatchEvent(new Event('change', {bubbles: true})); }"
+                    )
+                    page.wait_for_timeout(300)
+                    after = chart.eval_on_selector("svg.marks", "e => e.innerHTML")
+                    assert after != before, f"menu did not redraw its chart on {path.name}"
+                    checked += 1
+            assert external == []
+        finally:
+            page.close()
+    assert checked >= 2
 
 
 def test_non_html_builder_gets_png_charts(built_site):
