@@ -23,10 +23,13 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import math
 import re
 from typing import Any
 
 import altair as alt
+
+from ..numbers import publish
 
 THEME = "report"
 RENDERER = "report"
@@ -85,9 +88,26 @@ def _check_spec(spec: dict) -> str:
     return description.strip()
 
 
+def _published(value):
+    """``value`` with every float at the report's published precision (``numbers.SIG_DIGITS``), so a
+    chart's embedded data and its id do not depend on the last digits a BLAS kernel produces."""
+    if isinstance(value, float):
+        return publish(value) if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: _published(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_published(v) for v in value]
+    return value
+
+
 def spec_json(spec: dict) -> str:
-    """Canonical JSON for a spec: sorted keys, no spaces, safe to inline in a <script>."""
-    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical JSON for a spec: floats at published precision, sorted keys, no spaces, safe to
+    inline in a <script>.
+
+    >>> spec_json({"b": [0.49728901163469713], "a": 1})
+    '{"a":1,"b":[0.497289]}'
+    """
+    text = json.dumps(_published(spec), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.replace("</", "<\\/")
 
 
