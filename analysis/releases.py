@@ -132,4 +132,4 @@ def update_changelog(changelog: Path, text: str) -> str:
         return body[:a] + block + body[b:]
     first_h2 = body.find("\n## ")
     insert = ("\n## Number changes between versions\n\n" + block + "\n")
-    return body[:first_h2] + "\n" + insert + body[first_h2:] if first_h2 >= 0 else body + insert
+    return body[:first_h2] + insert + body[first_h2:] if first_h2 >= 0 else body + insert

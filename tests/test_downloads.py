@@ -19,6 +19,8 @@ from analysis.paths import ROOT
 SOURCE = '''# A chapter
 
 ```{code-cell} ipython3
+:tags: [hide-input]
+
 from analysis import evidence
 from analysis.charts import evidence as ev_charts
 from myst_nb import glue

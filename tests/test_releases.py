@@ -87,3 +87,10 @@ def test_stored_baseline_is_a_valid_results_file_of_the_current_version():
     path = ROOT / "releases" / report_version() / "results.json"
     data = releases.load_results(path)
     assert len(data) > 100 and all("chapter" in e for e in data.values())
+
+
+def test_changelog_number_section_is_generated_from_the_stored_releases():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    expected = releases.update_changelog(ROOT / "CHANGELOG.md", releases.release_sections(ROOT / "releases"))
+    assert releases.START in text and text == expected, (
+        "CHANGELOG.md's number section is stale or edited by hand: run scripts/changelog_numbers.py")

@@ -81,6 +81,17 @@ def figure_names(source: str) -> dict[str, str]:
     return out
 
 
+def _cell_code(block: str) -> str:
+    """A code cell's Python: without its leading MyST options (``:tags: [...]`` lines or a ``---`` block)."""
+    lines = block.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+        lines = lines[end + 1:]
+    while lines and re.match(r"^:[\w-]+:", lines[0]):
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
 def _dotted(node: ast.AST) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
@@ -98,7 +109,7 @@ def producers(source: str) -> dict[str, str]:
     calls: dict[str, str] = {}
     for m in _CELL_RE.finditer(source):
         try:
-            tree = ast.parse(m.group("code"))
+            tree = ast.parse(_cell_code(m.group("code")))
         except SyntaxError:
             continue  # a cell with IPython magics: it cannot make a chart we glue
         for node in ast.walk(tree):
@@ -128,7 +139,7 @@ def chapter_tables(source: str) -> list[str]:
 
     imported: set[str] = set()
     for m in _CELL_RE.finditer(source):
-        for line in m.group("code").splitlines():
+        for line in _cell_code(m.group("code")).splitlines():
             fm = re.match(r"\s*from\s+analysis\s+import\s+(.+)", line)
             if fm:
                 imported |= {f"analysis.{n.strip().split(' as ')[0]}" for n in fm.group(1).split(",")}
@@ -235,6 +246,8 @@ def figure_downloads(source: str, glue: dict, *, chapter: str, source_path: str,
             "glue_key": key,
             "producer": made_by.get(key, ""),
             "data_tables": _table_sources(tables),
+            "inputs": ("the chapter's data tables listed in data_tables" if tables else
+                       "no data table: the chart is drawn from what the chapter computes (seeded simulations)"),
             "csv": "exactly the rows embedded in the chart, at the report's published precision",
             "licence": licence,
             "code_licence": CODE_LICENCE,

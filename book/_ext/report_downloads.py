@@ -45,7 +45,8 @@ def _config_inited(app: Sphinx, config) -> None:
     config.myst_substitutions = subs
     options = dict(config.html_theme_options or {})
     footer = f"Version {version} ({date}). See <a href=\"{{root}}book/cite.html\">How to cite</a>."
-    options.setdefault("extra_footer", footer)
+    if not options.get("extra_footer"):
+        options["extra_footer"] = footer
     config.html_theme_options = options
 
 
