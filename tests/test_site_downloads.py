@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -108,3 +109,19 @@ def test_numbers_page_links_results_json_and_footer_shows_version(built_site, br
     assert f"Version {report_version()}" in text
     _, _, cite = _links(browser, built_site.html / "book" / "cite.html", "a")
     assert "@techreport{" in cite and f"version = {{{report_version()}}}" in cite
+
+
+def test_every_figure_and_table_has_a_number_and_a_link_target(built_site):
+    seen = {}
+    for page in sorted(built_site.html.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'<(figure|table)\b[^>]*>', html):
+            block = html[m.start():html.find(f"</{m.group(1)}>", m.start())]
+            if m.group(1) == "table" and "<caption" not in block:
+                continue  # output tables of code cells (DataFrames) are not numbered tables
+            ident = re.search(r'\bid="([^"]+)"', m.group(0))
+            number = re.search(r'caption-number">(Fig\.|Table) (\d+)', block)
+            assert ident and number, f"{page.name}: a {m.group(1)} without a link target or a number: {m.group(0)}"
+            assert ident.group(1) not in seen, f"link target {ident.group(1)} used twice"
+            seen[ident.group(1)] = page.name
+    assert sum(1 for k in seen if k.startswith("fig-")) >= 16 and "tab-k4-frontier" in seen
