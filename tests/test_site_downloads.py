@@ -115,6 +115,9 @@ def test_every_figure_and_table_has_a_number_and_a_link_target(built_site):
     seen = {}
     for page in sorted(built_site.html.rglob("*.html")):
         html = page.read_text(encoding="utf-8")
+        in_figures = sum(html[m.start():html.find("</figure>", m.start())].count('class="report-chart"')
+                         for m in re.finditer(r"<figure\b", html))
+        assert in_figures == html.count('class="report-chart"'), f"{page.name}: a chart outside a numbered figure"
         for m in re.finditer(r'<(figure|table)\b[^>]*>', html):
             block = html[m.start():html.find(f"</{m.group(1)}>", m.start())]
             if m.group(1) == "table" and "<caption" not in block:
