@@ -373,13 +373,14 @@ def display_score(score: pd.DataFrame) -> pd.DataFrame:
     out["best of the year (results in the table)"] = [
         f"{part.loc[y, 'year_best_error']:.2f} ({part.loc[y, 'year_best_model']}; {part.loc[y, 'n_rows']})"
         for y in out.index]
+    out.index = out.index.astype(int)
     out.index.name = "year"
     return out
 
 
 def display_positions(score: pd.DataFrame) -> pd.DataFrame:
     """Where the observed record falls relative to each form's 95% prediction interval."""
-    s = score.assign(label=score["form"].map(ex.FORM_LABELS))
+    s = score.assign(label=score["form"].map(ex.FORM_LABELS), year=score["year"].astype(int))
     out = s.pivot_table(index=["selection", "year"], columns="label", values="record_vs_pi", aggfunc="first")
     return out[[ex.FORM_LABELS[f] for f in FORECAST_FORMS]]
 
