@@ -210,6 +210,18 @@ def test_models_table_agrees_with_the_evidence_table():
         assert ours[name] == pytest.approx(float(table[other]), rel=5e-3), name
 
 
+def test_models_table_agrees_with_the_evidence_table_on_images():
+    """Finding 2 of the review: the two tables must not count a model's training images differently
+    (Noisy Student trains on 130M JFT images, not 300M; ViT-G/14 pre-trains on JFT-3B)."""
+    from analysis import evidence
+
+    ours = om.load_overparam_models().set_index("model")
+    images = evidence.models().set_index("model")["train_images"]
+    assert ours.loc["Noisy Student (EfficientNet-L2)", "extra_images"] == float(images["NoisyStudent (EfficientNet-L2)"])
+    assert ours.loc["ViT-G/14", "extra_images"] == float(images["ViT-G/14"])
+    assert ours.loc["AlexNet", "labelled_images"] == float(images["AlexNet - 7CNNs"])
+
+
 def test_models_table_bad_rows_name_row_and_column(tmp_path):
     good = om.MODELS_FILE.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "models.csv"
