@@ -312,7 +312,8 @@ def frontier_exponents(runs: pd.DataFrame, *, cap: float = 1.0, level: float = 0
     Leave-one-replicate-out frontiers usually pick the same grid settings, so the jackknife
     interval of the p exponent can have no width; ``p_ci_low``/``p_ci_high`` therefore add the
     grid's resolution (:func:`p_resolution`, from ``widths``, default the widths in ``runs``)
-    on each side, and ``p_resolution`` reports it.
+    on each side, and ``p_resolution`` reports it. ``p_jackknife_width`` is rounded to 1e-9, so that
+    a zero width is 0 on every BLAS kernel rather than a last-bit residue.
 
     Parameters
     ----------
@@ -342,7 +343,7 @@ def frontier_exponents(runs: pd.DataFrame, *, cap: float = 1.0, level: float = 0
         res = p_resolution(pts, widths)
         rows.append({"accounting": acc, "label": label, "gamma": full["gamma"], "ci_low": g_lo, "ci_high": g_hi,
                      "gamma_mse": full["gamma"] / 2.0, "p_exponent": full["p_exponent"], "p_ci_low": p_lo - res,
-                     "p_ci_high": p_hi + res, "p_jackknife_width": p_hi - p_lo, "p_resolution": res,
+                     "p_ci_high": p_hi + res, "p_jackknife_width": round(p_hi - p_lo, 9) + 0.0, "p_resolution": res,
                      "n_distinct": int(pts["n"].nunique()), "points": full["points"]})
     return pd.DataFrame(rows)
 
