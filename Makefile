@@ -6,11 +6,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: help install book book-pdf test unit browser goldens bench clean
+.PHONY: help install book book-pdf test unit check-data browser goldens bench clean
 
 help:
 	@echo "make book     build the website into _build/html (installs what it needs)"
 	@echo "make test     run every test: unit, nbval goldens, clean build + browser check"
+	@echo "make check-data  check every table of data/ against data/datapackage.json (FILE:ROW:COLUMN: rule)"
 	@echo "make goldens  re-execute the chapter notebooks into tests/goldens (NB=name for one)"
 	@echo "make bench    measure build, notebook, test times and page weights"
 	@echo "make clean    remove _build and _build_test (including the execution cache)"
@@ -41,6 +42,9 @@ test: install browser
 
 unit: install
 	$(BIN)/python -m pytest tests -m "not site" --ignore=tests/goldens
+
+check-data: install
+	$(BIN)/python -m analysis.validate data
 
 goldens: install
 	$(BIN)/python scripts/goldens.py $(NB)

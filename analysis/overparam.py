@@ -36,17 +36,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import blas, lapack
 
-from . import paths
 from .flops import flops_gd_pass, flops_least_squares, flops_matvec, flops_random_features, flops_random_features_test, flops_ridge
-from .validate import Column, DataError, read_table
 
-MODELS_FILE = paths.DATA / "overparam_models.csv"
 # One row per fit; ``train_flop`` is executed FLOPs, ``article_flop`` one gradient pass (parameters x
 # data), ``passes`` the passes (epochs, sweeps) a learner actually ran where that applies.
 RUN_COLUMNS = ["replicate", "model", "missing", "n", "params", "mse", "train_flop", "seconds", "penalty",
@@ -352,27 +348,10 @@ def wall_time_check(result: Result) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def _source(value: object) -> str | None:
-    text = str(value)
-    ok = text.startswith(("arXiv:", "https://", "http://", "doi:"))
-    return None if ok else "source must be an arXiv id (arXiv:...), a DOI (doi:...) or a URL"
-
-
-MODEL_COLUMNS = [
-    Column("model", "string"),
-    Column("params", "integer", minimum=1),
-    Column("labelled_images", "integer", minimum=1),
-    Column("extra_images", "integer", minimum=0),
-    Column("source", "string", check=_source),
-    Column("note", "string"),
-]
-
-
-def load_models(path: Path = MODELS_FILE) -> pd.DataFrame:
-    """Parameter and data counts of a few ImageNet models, with the ratios the article discusses."""
-    table = read_table(path, MODEL_COLUMNS, unique=("model",))
-    if table.empty:
-        raise DataError(path, "the table has no rows")
+def parameter_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """The overparameterization table (:func:`analysis.tables.load_overparam_models`) with the ratios the
+    article discusses: parameters per labelled image and per image of all training data."""
+    table = table.copy()
     table["params_per_labelled_image"] = table["params"].astype(float) / table["labelled_images"].astype(float)
     total = (table["labelled_images"] + table["extra_images"]).astype(float)
     table["params_per_image_all"] = table["params"].astype(float) / total
