@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .validate import Problem, Table, check_cell, check_table, find_resource
+from .cells import check_cell
+from .validate import Problem, Table, check_table, find_resource
 
 __all__ = ["RULES", "apply_rules", "check_package", "foreign_key_problems", "frictionless_problems", "fold_key"]
 
@@ -55,9 +56,10 @@ def _keys(table: Table, columns: list[str]) -> None:
 def _each(table: Table, *columns: str):
     """(line, values...) of every row whose cells in ``columns`` passed their field checks."""
     bad = {(p.row, p.column) for p in table.problems}
+    values = [table.frame[c].tolist() for c in columns]
     for i, line in enumerate(table.lines):
         if not any((line, c) in bad for c in columns):
-            yield (line, *(table.frame[c].iloc[i] for c in columns))
+            yield (line, *(v[i] for v in values))
 
 
 def _not_greater(table, rule):

@@ -33,8 +33,8 @@ import pandas as pd
 from . import paths
 from .cells import check_cell
 
-__all__ = ["DATAPACKAGE", "DataError", "Problem", "Table", "load_datapackage", "find_resource", "check_cell",
-           "check_table", "check_folder", "main"]  # check_cell is re-exported from analysis.cells
+__all__ = ["DATAPACKAGE", "DataError", "Problem", "Table", "load_datapackage", "find_resource", "check_table",
+           "check_folder", "main"]
 
 DATAPACKAGE = paths.DATA / "datapackage.json"
 FIELD_TYPES = frozenset({"string", "number", "integer", "date"})
@@ -258,8 +258,8 @@ def _typed_frame(values: dict[str, list], specs: list[dict]) -> pd.DataFrame:
     for spec in specs:
         name, kind = spec["name"], spec.get("type", "string")
         col = [math.nan if v is None and kind in ("number", "integer") else v for v in values[name]]
-        if kind == "date":
-            frame[name] = pd.to_datetime(pd.Series(col, dtype=object))
+        if kind == "date":  # parsed as before the check existed (same resolution)
+            frame[name] = pd.to_datetime(pd.Series([None if v is None else v.isoformat() for v in col], dtype=object))
         elif kind == "integer":
             frame[name] = pd.array([None if isinstance(v, float) else v for v in col], dtype="Int64")
         elif kind == "number":

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from analysis import paths, tables
-from analysis.validate import DataError, check_cell, load_datapackage, main
+from analysis.cells import check_cell
+from analysis.validate import DataError, load_datapackage, main
 
 PEERS = "peer_figures"  # figure_id,description,value,unit,date,source,note (date optional)
 OVERPARAM = "overparam_models"  # model,params,labelled_images,extra_images,source,note
@@ -334,3 +335,32 @@ def test_cross_column_rules_of_the_package(tmp_path, capsys):
 def test_make_check_data_runs_the_check():
     text = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
     assert "check-data:" in text and "-m analysis.validate" in text
+
+
+def test_build_refuses_a_malformed_curated_file_and_excludes_a_bad_value(tmp_path):
+    """The build reads curated files through the same check: a ragged row stops it, naming the line;
+    a value that breaks its target column's rule is excluded with the reason (never used silently)."""
+    from analysis.build import inputs
+
+    header = "model,field,value,source,status,note\n"
+    (tmp_path / "a.csv").write_text(header + "X,epochs,90,arXiv:1234.56789,reported,ok\nX,epochs,90\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        inputs.read_curated([], set(), {}, folder=tmp_path, files=["a.csv"])
+    assert (err.value.row, err.value.column) == (3, "source") and "short row" in err.value.rule
+    (tmp_path / "b.csv").write_text(header + "X,publication_date,2019-05,arXiv:1234.56789,reported,v1\n",
+                                    encoding="utf-8")
+    excluded: list[dict] = []
+    assert inputs.read_curated(excluded, set(), {}, folder=tmp_path, files=["b.csv"]) == []
+    assert excluded == [{"origin": "curated/b.csv", "row": 2, "model": "X",
+                         "reason": "publication_date: partial date '2019-05': give year, month and day (YYYY-MM-DD)"}]
+
+
+def test_hardware_rules_from_the_package(tmp_path, capsys):
+    def edit(res, records):
+        h = records[0]
+        row = next(r for r in records[1:] if r[h.index("burden_precision")] == "fp32")
+        row[h.index("burden_precision")] = ""
+        return records
+    folder = _folder(tmp_path, ["hardware"], rows=edit)
+    lines = _check(folder, capsys)
+    assert len(lines) == 1 and lines[0].endswith(":burden_precision: burden_peak_flops given without burden_precision")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import tables
-from ..validate import DataError, check_cell, check_table, find_resource
+from ..cells import check_cell
+from ..validate import DataError, check_table, find_resource
 from .common import norm_source
 
 __all__ = [
@@ -116,7 +117,8 @@ def read_curated(excluded: list[dict], accelerators: set[str], aliases: dict[str
             print(f"note: curated file {name} not present", file=sys.stderr)
             continue
         table = check_table(path, res)
-        structural = [p for p in table.problems if p.column is None or p.row in (None, 1)]
+        data_lines = set(table.lines)
+        structural = [p for p in table.problems if p.row not in data_lines]  # header, blank or ragged lines
         if structural:
             raise structural[0].error(structural)
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
