@@ -19,22 +19,22 @@ HAND = "by hand"  # transcribed from the source named on each row
 
 TABLES: dict[str, tuple[str, str, str]] = {
     "imagenet_models.csv": ("ImageNet-1k results, 2012-2025, with the compute behind them", DERIVED,
-                            "analysis.tables.load_imagenet_models"),
-    "hardware.csv": ("accelerators: peak FLOP/s, TDP, cloud prices", DERIVED, "analysis.tables.load_hardware"),
+                            "analysis.evidence"),
+    "hardware.csv": ("accelerators: peak FLOP/s, TDP, cloud prices", DERIVED, "analysis.evidence"),
     "imagenet_excluded.csv": ("upstream or curated rows not used, each with the reason", DERIVED,
-                              "analysis.tables.load_excluded"),
+                              "analysis.evidence"),
     "overparam_models.csv": ("parameters and training images of four ImageNet models", HAND,
-                             "analysis.tables.load_overparam_models"),
+                             "analysis.overparam"),
     "article_claims.csv": ("the article's quantitative claims (and the paper's and a 2024 talk's forecasts)", HAND,
-                           "analysis.tables.load_article_claims"),
+                           "analysis.conversions"),
     "label_noise.csv": ("share of ImageNet validation labels that are wrong or fit no class", HAND,
-                        "analysis.tables.load_label_noise"),
+                        "analysis.extrapolation"),
     "cost_parameters.csv": ("parameters of the FLOP to energy, CO2 and USD chain, with ranges", DERIVED,
-                            "analysis.tables.load_cost_parameters"),
+                            "analysis.cost"),
     "conversion_constants.csv": ("FLOP to USD and CO2 constants, New York City's emissions", HAND,
-                                 "analysis.tables.load_conversion_constants"),
+                                 "analysis.conversions"),
     "peer_figures.csv": ("peers' figures on ImageNet algorithmic progress (Erdil & Besiroglu; OpenAI)", HAND,
-                         "analysis.tables.load_peer_figures"),
+                         "analysis.ninth_power_robust"),
 }
 
 
