@@ -192,4 +192,4 @@ def test_pinned_headline(models):
     f = bt.forecast_table(models, years=(2025,)).set_index("form").loc["log10"]
     assert (round(f["fit"], 2), round(f["pi_low"], 2), round(f["pi_high"], 2)) == (4.93, 3.94, 6.18)
     t = bt.compute_backtest(models)
-    assert round(bt.oos_summary(t[t["year_best"]])["mean"], 1) == -1.8
+    assert round(bt.oos_summary(t[t["year_best"]])["mean"], 1) == -2.6  # second-edition table (RegNet-paper rows move the frozen compute fit)
