@@ -1,7 +1,9 @@
 """Conversions from compute (FLOP) to money and CO2, with the constants' provenance.
 
 The constants live in ``data/conversion_constants.csv`` (each with its source); the article's own
-quantitative claims live in ``data/article_claims.csv``. Both load through
+quantitative claims live in ``data/article_claims.csv``, which is also the report's claims ledger
+(each claim's chapter, the result keys that test it and the rule that decides its verdict: see
+:mod:`analysis.scorecard`). Both load through
 :mod:`analysis.validate`, so a malformed row fails with its file, row and column.
 """
 
@@ -33,14 +35,22 @@ CONSTANT_COLUMNS = [
     Column("note", "string"),
 ]
 
+#: chapters a ledger row can belong to ("none": a claim no chapter of the report tests)
+CLAIM_CHAPTERS = ("k2_data_bound", "overparameterization", "evidence", "ninth_power", "extrapolation", "cost",
+                  "article_arithmetic", "backtest", "none")
+
 CLAIM_COLUMNS = [
     Column("claim_id", "string"),
+    Column("chapter", "string", allowed=CLAIM_CHAPTERS),
     Column("claim", "string"),
-    Column("value", "number", minimum=0, exclusive_minimum=True),
+    Column("value", "number"),
     Column("unit", "string"),
-    Column("source", "string", check=_is_url),
+    Column("source", "string", check=_is_url),  # the citation: URL, DOI or arXiv link, with a locator if known
     Column("wording_checked", "string", allowed=("yes", "no")),
-    Column("note", "string"),
+    Column("result_keys", "string", required=False),  # results.json keys, ";"-separated
+    Column("rule", "string"),  # the verdict rule, analysis.scorecard.RULES
+    Column("enabled", "string", allowed=("yes", "no")),  # "no": its chapter is not in the book yet
+    Column("note", "string", required=False),
 ]
 
 
