@@ -268,3 +268,21 @@ def test_page_html_filters_offline_and_links_relative():
     assert "<script>" in text and "src=" not in text  # inline, nothing fetched
     export = scorecard_page.scorecard_records(linked, sc.verdict_counts(scored))
     assert export["counts"]["total"] == 2 and export["claims"][0]["link"].startswith("notebooks/k2_data_bound.html")
+
+
+def test_datapackage_schema_matches_the_loader():
+    from analysis import paths
+
+    pkg = json.loads((paths.DATA / "datapackage.json").read_text(encoding="utf-8"))
+    entry = next(r for r in pkg["resources"] if r["path"] == "article_claims.csv")
+    fields = entry["schema"]["fields"]
+    assert [f["name"] for f in fields] == [c.name for c in conversions.CLAIM_COLUMNS]
+    by_name = {f["name"]: f for f in fields}
+    assert tuple(by_name["chapter"]["constraints"]["enum"]) == conversions.CLAIM_CHAPTERS
+    for col in conversions.CLAIM_COLUMNS:
+        assert by_name[col.name]["constraints"]["required"] == col.required, col.name
+    import re
+
+    pattern = re.compile(by_name["rule"]["constraints"]["pattern"])
+    claims = conversions.load_claims()
+    assert all(pattern.match(r) for r in claims["rule"]), "a ledger rule breaks the datapackage pattern"
