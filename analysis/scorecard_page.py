@@ -32,6 +32,7 @@ from .scorecard import VERDICTS, parse_rule, split_keys
 GLUE_DIR_ENV = "DLDR_GLUE_DIR"
 SCORECARD_DOC = "notebooks/scorecard"
 GOLDENS = paths.TESTS / "goldens"
+NUMBERS_PAGE = "book/numbers.html"  # its table gives each key the id number-<key with hyphens>
 
 
 def _entry(output: Mapping[str, Any], chapter: str) -> tuple[str, dict] | None:
@@ -130,6 +131,7 @@ def add_links(scored: pd.DataFrame, root: Path = paths.ROOT) -> pd.DataFrame:
 
     A claim links to the chapter that glues its first result key, at the section showing it; an
     ``all_of`` claim to its first part's; a claim with no key and no chapter page has no link.
+    ``number_link`` points at its first key's row on the Numbers page.
     """
     out = scored.copy()
     by_id = {r.claim_id: r for r in out.itertuples()}
@@ -152,6 +154,8 @@ def add_links(scored: pd.DataFrame, root: Path = paths.ROOT) -> pd.DataFrame:
         pages.append(doc + ".html")
         anchors.append(section_anchor(cache[doc], keys[0]) or "")
     out["page"], out["anchor"] = pages, anchors
+    out["number_link"] = [f"{NUMBERS_PAGE}#number-{split_keys(r.result_keys)[0].replace('_', '-')}"
+                          if split_keys(r.result_keys) else "" for r in out.itertuples()]
     return out
 
 
@@ -210,6 +214,8 @@ def scorecard_html(linked: pd.DataFrame, here: str = "notebooks/scorecard", chap
         if r.page:
             href = posixpath.relpath(r.page, base) + (f"#{r.anchor}" if r.anchor else "")
             link = f'<a href="{e(href)}">{e(r.key_chapter.split("/")[-1] if r.key_chapter else "chapter")}</a>'
+        if r.number_link:
+            link += f' (<a href="{e(posixpath.relpath(r.number_link.partition("#")[0], base))}#{e(r.number_link.partition("#")[2])}">number</a>)'
         published = f"{r.published:.6g}"
         rows.append(
             f'<tr id="claim-{e(r.claim_id.replace("_", "-"))}" data-chapter="{e(r.chapter)}" data-verdict="{e(r.verdict)}">'

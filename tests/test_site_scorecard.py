@@ -46,6 +46,10 @@ def test_every_scorecard_link_reaches_its_section(built_site):
             ids[page] = set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding="utf-8")))
         if anchor:
             assert anchor in ids[page], f"{claim['claim_id']}: no id {anchor!r} on {page}"
+    numbers = set(re.findall(r'\bid="([^"]+)"', (built_site.html / "book" / "numbers.html").read_text(encoding="utf-8")))
+    for claim in export["claims"]:
+        if claim["number_link"]:
+            assert claim["number_link"].partition("#")[2] in numbers, claim["claim_id"]
     html = (built_site.html / "notebooks" / "scorecard.html").read_text(encoding="utf-8")
     assert html.count("<tr id=\"claim-") == len(export["claims"])
 
