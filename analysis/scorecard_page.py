@@ -168,6 +168,7 @@ def scorecard_records(linked: pd.DataFrame, counts: Mapping[str, int]) -> dict:
     return {"counts": dict(counts), "verdicts": list(VERDICTS), "claims": records}
 
 
+COLGROUP = "<colgroup>" + "".join(f'<col style="width: {w}%">' for w in (15, 30, 11, 14, 21, 9)) + "</colgroup>"
 CSS_CLASS = {"reproduced": "sc-yes", "partly reproduced": "sc-partly", "not reproduced": "sc-no",
              "not testable": "sc-untestable"}
 
@@ -194,6 +195,11 @@ SCRIPT = """<script>
 </script>"""
 
 
+def _rule_param(rule: str) -> str:
+    name, _, param = rule.partition(":")
+    return f":{param}" if name in ("within_factor", "within_abs") else ""
+
+
 def _options(name: str, label: str, values: list[str]) -> str:
     opts = "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
     return f'<label>{label} <select name="{name}"><option value="">all</option>{opts}</select></label>'
@@ -213,18 +219,19 @@ def scorecard_html(linked: pd.DataFrame, here: str = "notebooks/scorecard", chap
         link = ""
         if r.page:
             href = posixpath.relpath(r.page, base) + (f"#{r.anchor}" if r.anchor else "")
-            link = f'<a href="{e(href)}">{e(r.key_chapter.split("/")[-1] if r.key_chapter else "chapter")}</a>'
+            link = f'<a href="{e(href)}">{e(posixpath.basename(r.page).removesuffix(".html"))}</a>'
         if r.number_link:
             link += f' (<a href="{e(posixpath.relpath(r.number_link.partition("#")[0], base))}#{e(r.number_link.partition("#")[2])}">number</a>)'
         published = f"{r.published:.6g}"
         rows.append(
             f'<tr id="claim-{e(r.claim_id.replace("_", "-"))}" data-chapter="{e(r.chapter)}" data-verdict="{e(r.verdict)}">'
-            f'<td><code>{e(r.claim_id)}</code></td><td>{e(r.chapter)}</td>'
+            f'<td><code>{e(r.claim_id)}</code><br><small>{e(r.chapter)}</small></td>'
             f'<td>{e(r.claim)} <a href="{e(r.source)}">source</a>{"" if r.wording_checked == "yes" else " (wording not checked)"}</td>'
-            f'<td>{e(published)} {e(r.unit)}</td><td>{e(r.ours)}</td><td><code>{e(r.rule.split(":")[0])}</code></td>'
-            f'<td class="{CSS_CLASS[r.verdict]}"><strong>{e(r.verdict)}</strong>: {e(r.why)}</td><td>{link}</td></tr>')
-    head = "".join(f"<th>{h}</th>" for h in ("id", "chapter", "claim", "published", "ours", "rule", "verdict", "where"))
+            f'<td>{e(published)} {e(r.unit)}</td><td>{e(r.ours)}</td>'
+            f'<td class="{CSS_CLASS[r.verdict]}"><strong>{e(r.verdict)}</strong>: {e(r.why)}'
+            f'<br><small>rule <code>{e(r.rule.split(":")[0])}{e(_rule_param(r.rule))}</code></small></td><td>{link}</td></tr>')
+    head = "".join(f"<th>{h}</th>" for h in ("claim id, chapter", "claim", "published", "ours", "verdict", "where"))
     return (f'<div id="scorecard" class="report-scorecard"><p>{_options("chapter", "Chapter", chapters)} '
             f'{_options("verdict", "Verdict", list(VERDICTS))} <span class="sc-shown">{len(rows)}</span> of '
-            f'{len(rows)} claims shown.</p><table class="report-scorecard-table"><thead><tr>{head}</tr></thead>'
+            f'{len(rows)} claims shown.</p><table class="report-scorecard-table" style="table-layout: fixed; width: 100%">{COLGROUP}<thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>\n{SCRIPT}')
