@@ -1,9 +1,10 @@
 """Conversions from compute (FLOP) to money and CO2, with the constants' provenance.
 
 The constants live in ``data/conversion_constants.csv`` (each with its source); the article's own
-quantitative claims live in ``data/article_claims.csv``. Both load through :mod:`analysis.tables`
-(``load_conversion_constants``, ``load_article_claims``), so a malformed row fails with its file, row
-and column.
+quantitative claims live in ``data/article_claims.csv``, which is also the report's claims ledger
+(each claim's chapter, the result keys that test it and the rule that decides its verdict: see
+:mod:`analysis.scorecard`). Both load through :mod:`analysis.tables` (``load_conversion_constants``,
+``load_article_claims``), so a malformed row fails with its file, row and column.
 """
 
 from __future__ import annotations
