@@ -242,9 +242,9 @@ def _env_before_read_docs(app, env, docnames: list[str]) -> None:
 
 def write_scorecard(outdir: Path, numbers: dict[str, dict]) -> Path:
     """Write ``scorecard.json`` from the book's numbers (the mapping of ``results.json``)."""
-    from analysis import conversions, scorecard, scorecard_page
+    from analysis import scorecard, scorecard_page, tables
 
-    scored = scorecard_page.add_links(scorecard.score_claims(conversions.load_claims(), numbers))
+    scored = scorecard_page.add_links(scorecard.score_claims(tables.load_article_claims(), numbers))
     data = scorecard_page.scorecard_records(scored, scorecard.verdict_counts(scored))
     out = Path(outdir) / SCORECARD_JSON
     out.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
