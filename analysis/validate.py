@@ -14,6 +14,17 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+_FILES_READ: list[str] = []  # tables read by read_table in this process, in order (provenance)
+
+
+def files_read() -> tuple[str, ...]:
+    """The tables :func:`read_table` has loaded in this process (repository-relative where possible).
+
+    :func:`analysis.numbers.glue_number` records them as a number's data inputs when the caller
+    does not name them.
+    """
+    return tuple(_FILES_READ)
+
 
 class DataError(ValueError):
     """A curated table broke a rule; the message names file, row, column and rule."""
@@ -87,6 +98,7 @@ def read_table(path: Path, columns: Iterable[Column], *, unique: tuple[str, ...]
                     column=unique[0],
                 )
             seen[key] = i
+    _record_read(path)
     for col in columns:
         if col.kind == "date":
             frame[col.name] = pd.to_datetime(frame[col.name])
@@ -95,6 +107,15 @@ def read_table(path: Path, columns: Iterable[Column], *, unique: tuple[str, ...]
         elif col.kind == "number":
             frame[col.name] = frame[col.name].astype("float64")
     return frame
+
+
+def _record_read(path: Path) -> None:
+    from .paths import ROOT
+
+    resolved = path.resolve()
+    name = resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else resolved.name
+    if name not in _FILES_READ:
+        _FILES_READ.append(name)
 
 
 def _convert(path: Path, i: int, col: Column, cell: str):
