@@ -75,8 +75,10 @@ def browser_page_weights(html_root: Path, chromium: str, args: list[str]) -> lis
     """Open every page of the site in headless Chromium and measure it (see :func:`classify`)."""
     from playwright.sync_api import sync_playwright
 
+    html_root = html_root.resolve()
     rows = []
-    pages = sorted(p for p in html_root.rglob("*.html") if p.relative_to(html_root).parts[0] != "_static")
+    pages = sorted(p for p in html_root.rglob("*.html") if p.relative_to(html_root).parts[0] != "_static"
+                   and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8", errors="replace"))  # redirect stubs
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=args)
         try:

@@ -296,7 +296,7 @@ def _provenance(entry: dict) -> nodes.paragraph:
     para = nodes.paragraph(classes=["report-provenance"])
     para += nodes.Text(entry.get("source") or "not recorded")
     inputs = entry.get("inputs", [])
-    para += nodes.Text("; inputs: " + (", ".join(inputs) if inputs else "none (computed without data files)"))
+    para += nodes.Text("; data read by then: " + (", ".join(inputs) if inputs else "none (no data file)"))
     return para
 
 
