@@ -6,11 +6,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: help install book book-pdf test unit browser goldens bench clean
+.PHONY: help install book book-pdf tex test unit browser goldens bench clean changelog
 
 help:
 	@echo "make book     build the website into _build/html (installs what it needs)"
-	@echo "make test     run every test: unit, nbval goldens, clean build + browser check"
+	@echo "make book-pdf build the whole book as PDF into _build/latex/report.pdf (installs TeX Live)"
+	@echo "make test     run every test: unit, nbval goldens, clean build + browser check + PDF"
+	@echo "make changelog  regenerate CHANGELOG.md's list of changed numbers (after make book)"
 	@echo "make goldens  re-execute the chapter notebooks into tests/goldens (NB=name for one)"
 	@echo "make bench    measure build, notebook, test times and page weights"
 	@echo "make clean    remove _build and _build_test (including the execution cache)"
@@ -30,13 +32,20 @@ book: install
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open _build/html/index.html in a browser (works offline, no server needed)."
 
-book-pdf: install
-	$(BIN)/jupyter-book build . --builder pdflatex
+book-pdf: install tex
+	$(BIN)/jupyter-book build . $(JB_FLAGS) --builder pdflatex
+	@echo "PDF: _build/latex/report.pdf"
+
+tex:
+	bash scripts/ensure_tex.sh
+
+changelog: install
+	$(BIN)/python scripts/changelog_numbers.py --current _build/html/results.json
 
 browser:
 	bash scripts/ensure_chromium.sh
 
-test: install browser
+test: install browser tex
 	$(BIN)/python -m pytest
 
 unit: install
@@ -45,7 +54,7 @@ unit: install
 goldens: install
 	$(BIN)/python scripts/goldens.py $(NB)
 
-bench: install browser
+bench: install browser tex
 	$(BIN)/python scripts/bench.py
 
 clean:

@@ -14,6 +14,7 @@ __all__ = [
     "inventory",
     "k2",
     "k2_fit",
+    "k2_report",
     "k2_knn",
     "k2_sim",
     "k2_theory",

@@ -2,7 +2,7 @@
 
 One multiply-add is 2 FLOPs. The counts are the leading terms of the BLAS/LAPACK calls (plus the
 lower-order terms of the calls we make), not asymptotic orders; they are unit-tested by hand and
-cross-checked against wall time in :func:`analysis.overparam.benchmark`.
+cross-checked against wall time by ``make bench`` (``scripts/bench_chapters.py``).
 
 Three accountings of training compute are used in the chapter, with equal weight:
 

@@ -21,7 +21,7 @@ learners or sample sizes were run.
 
 Modules of the chapter: this one (configuration and :func:`run`), :mod:`analysis.k2_sim` (the
 parametric simulators), :mod:`analysis.k2_knn` (nearest neighbours), :mod:`analysis.k2_theory`
-(closed forms), :mod:`analysis.k2_fit` (exponents and tables), :mod:`analysis.charts.k2` (charts).
+(closed forms), :mod:`analysis.k2_fit` (exponents), :mod:`analysis.k2_report` (printed tables), :mod:`analysis.charts.k2` (charts).
 """
 
 from __future__ import annotations

@@ -23,13 +23,11 @@ __all__ = [
     "data_multiplier",
     "fit_power_law",
     "fit_simulation",
-    "fit_summary",
-    "fit_table",
+    "slope_table",
     "fitted_multiplier_table",
-    "format_settings",
     "grid_theory_slope",
     "k2_headline_rows",
-    "multiplier_summary",
+    "metric_exponents",
     "points_table",
 ]
 
@@ -38,6 +36,9 @@ KS = (2, 10, 100)
 #: glue-key stems of the learners whose numbers the chapter quotes
 GLUE_NAMES = {"mean": "mean", "ols_coef": "ols", "ols_risk": "ols_risk", "logistic": "logistic",
               "knn_d1": "knn_d1", "knn_d2": "knn", "knn_d4": "knn_d4"}
+#: the error each learner's curve measures: an RMSE, a squared-error excess risk (MSE) or an excess 0-1 error
+METRIC = {"mean": "RMSE", "ols_coef": "RMSE", "ols_risk": "MSE", "logistic": "0-1",
+          "knn_d1": "RMSE", "knn_d2": "RMSE", "knn_d4": "RMSE"}
 
 
 def fit_power_law(ns, values, log_se) -> stats.LogLogFit:
@@ -124,7 +125,46 @@ def data_multiplier(k, slope) -> np.ndarray:
     return k ** (-1.0 / slope)
 
 
-def fit_table(sims: dict[str, Simulation]) -> pd.DataFrame:
+def metric_exponents(fits: pd.DataFrame) -> pd.DataFrame:
+    """Data exponents (n ∝ k**exponent) of each learner in RMSE and in MSE, or in the 0-1 error.
+
+    MSE is the square of RMSE, so its log-log slope is exactly twice the RMSE slope and its data
+    exponent half; the intervals map the same way. The excess 0-1 error has no RMSE/MSE version.
+
+    Parameters
+    ----------
+    fits : pandas.DataFrame
+        Output of :func:`slope_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``fits``: ``metric`` and, per metric ``rmse``/``mse``/``01``, the exponent
+        with ``_low``/``_high`` (NaN where the metric does not apply).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"slope": [-0.5], "slope_low": [-0.52], "slope_high": [-0.48]}, index=["mean"])
+    >>> e = metric_exponents(f)
+    >>> float(e.loc["mean", "rmse"]), float(e.loc["mean", "mse"])
+    (2.0, 1.0)
+    """
+    rows = {}
+    for key, r in fits.iterrows():
+        metric = METRIC.get(key, "RMSE")
+        to_rmse = {"RMSE": 1.0, "MSE": 0.5}.get(metric)  # slope in RMSE per unit of the fitted slope
+        out = {"metric": metric}
+        for name, factor in (("rmse", to_rmse), ("mse", None if to_rmse is None else 2 * to_rmse),
+                             ("01", 1.0 if metric == "0-1" else None)):
+            for suffix, col in (("", "slope"), ("_low", "slope_low"), ("_high", "slope_high")):
+                # exponent -1/slope increases with the slope, so the interval ends map to the ends
+                out[name + suffix] = np.nan if factor is None else stats.exponent_from_slope(factor * r[col])
+        rows[key] = out
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def slope_table(sims: dict[str, Simulation]) -> pd.DataFrame:
     """One row per learner: fitted slope with 95% CI, theory, and the residual scale.
 
     Parameters
@@ -165,7 +205,7 @@ def fitted_multiplier_table(fits: pd.DataFrame, ks=KS) -> pd.DataFrame:
     Parameters
     ----------
     fits : pandas.DataFrame
-        Output of :func:`fit_table`.
+        Output of :func:`slope_table`.
     ks : sequence of float
         Improvement factors.
 
@@ -235,7 +275,7 @@ def k2_headline_rows(config: Config, sims: dict[str, Simulation], fits: pd.DataF
     config : analysis.k2.Config
     sims : dict of str to analysis.k2_sim.Simulation
     fits : pandas.DataFrame
-        :func:`fit_table` of ``sims``.
+        :func:`slope_table` of ``sims``.
     mults : pandas.DataFrame
         :func:`fitted_multiplier_table` of ``fits``.
 
@@ -263,6 +303,13 @@ def k2_headline_rows(config: Config, sims: dict[str, Simulation], fits: pd.DataF
             (f"k2_slope_{name}_ci_high", row["slope_high"], "", f"95% CI high, slope of {label}"),
             (f"k2_theory_slope_{name}", row["theory_slope"], "", f"asymptotic theory slope, {label}"),
         ]
+        exps = metric_exponents(fits.loc[[key]]).iloc[0]
+        for metric in ("rmse", "mse", "01"):
+            if np.isfinite(exps[metric]):
+                what = f"data exponent (n ∝ k^exponent) in {metric.upper()}, {label}"
+                rows += [(f"k2_data_exponent_{metric}_{name}", exps[metric], "", what),
+                         (f"k2_data_exponent_{metric}_{name}_ci_low", exps[metric + "_low"], "", f"95% CI low, {what}"),
+                         (f"k2_data_exponent_{metric}_{name}_ci_high", exps[metric + "_high"], "", f"95% CI high, {what}")]
         if np.isfinite(row["grid_theory_slope"]):
             rows.append((f"k2_grid_slope_{name}", row["grid_theory_slope"], "",
                          f"slope of the exact expected error on the simulated n grid, {label}"))
@@ -281,90 +328,13 @@ def k2_headline_rows(config: Config, sims: dict[str, Simulation], fits: pd.DataF
          "10-fold multiplier implied by the exact OLS coefficient error's slope on the simulated grid"),
         ("k2_logistic_bayes_error", bayes_error_gaussian(config.logistic_w), "",
          "Bayes 0-1 error of the simulated logistic model"),
+        ("k2_n_range", max(config.ns) / min(config.ns), "×",
+         "ratio of the largest to the smallest simulated n: multipliers above it extrapolate"),
+        ("k2_n_extrapolated_multipliers", int(np.sum(mults["multiplier"] > max(config.ns) / min(config.ns))),
+         "cells", "multipliers in the chapter's table that extrapolate beyond the simulated range of n"),
     ]
     mean_k10 = mults[(mults["key"] == "mean") & (mults["k"] == 10)].iloc[0]
     assert mean_k10["multiplier_low"] <= 100 <= mean_k10["multiplier_high"], "mean: k=10 CI excludes 100"
     ols = fits.loc["ols_coef"]
     assert ols["slope_low"] <= ols["grid_theory_slope"] <= ols["slope_high"], "OLS: CI excludes the grid slope"
     return headline_frame(rows)
-
-
-# --------------------------------------------------------------------------- printed tables
-def format_settings(config: Config) -> str:
-    """The simulation's settings, one item a line (deterministic text for the chapter).
-
-    Parameters
-    ----------
-    config : analysis.k2.Config
-
-    Returns
-    -------
-    str
-    """
-    c = config
-    lines = [
-        f"sample sizes n ({len(c.ns)}): " + ", ".join(str(n) for n in c.ns),
-        f"mean     : N(0, {c.sigma:g}^2); {c.reps_mean} replicates per n",
-        f"OLS      : p = {c.ols_p}, AR(1) design, rho = {c.ols_rho:g}, noise sd {c.sigma:g};",
-        f"           {c.reps_ols} replicates per n",
-        f"logistic : x ~ N(0, I_{len(c.logistic_w)}), w = {tuple(c.logistic_w)}, "
-        f"Bayes error {bayes_error_gaussian(c.logistic_w):.4f};",
-        f"           {c.reps_logistic} replicates per n",
-        f"kNN      : d = {', '.join(map(str, c.knn_dims))} on the torus, noise sd {c.sigma:g},",
-        f"           k = round({c.knn_k_const:g} n^(4/(4+d))); {c.reps_knn} replicates per n,",
-        f"           {c.knn_test_points} test points each",
-        f"seed     : {c.seed}",
-    ]
-    return "\n".join(lines)
-
-
-def fit_summary(fits: pd.DataFrame) -> pd.DataFrame:
-    """Fitted slopes with 95% CIs next to theory, as rounded text for display.
-
-    Parameters
-    ----------
-    fits : pandas.DataFrame
-        Output of :func:`fit_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Text cells, indexed by learner label.
-    """
-    rows = []
-    for _, r in fits.iterrows():
-        rows.append(
-            {
-                "learner": r["learner"],
-                "fitted slope [95% CI]": f"{r['slope']:.3f} [{r['slope_low']:.3f}, {r['slope_high']:.3f}]",
-                "theory": f"{r['theory_slope']:.3f}",
-                "on grid": f"{r['grid_theory_slope']:.3f}" if np.isfinite(r["grid_theory_slope"]) else "",
-                "scale": f"{r['scale']:.2f}",
-            }
-        )
-    return pd.DataFrame(rows).set_index("learner")
-
-
-def multiplier_summary(mults: pd.DataFrame) -> pd.DataFrame:
-    """Data multipliers for each k with their 95% CIs, as text with 3 significant figures.
-
-    Parameters
-    ----------
-    mults : pandas.DataFrame
-        Output of :func:`fitted_multiplier_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Text cells, one row per learner, one column per k.
-    """
-
-    def cell(r) -> str:
-        return f"{r['multiplier']:,.3g} [{r['multiplier_low']:,.3g}, {r['multiplier_high']:,.3g}]"
-
-    table = {}
-    for learner, group in mults.groupby("learner", sort=False):
-        table[learner] = {f"k = {int(r['k'])}": cell(r) for _, r in group.iterrows()}
-    out = pd.DataFrame.from_dict(table, orient="index")
-    out.index.name = "learner"
-    return out

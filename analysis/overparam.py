@@ -7,46 +7,37 @@ model, which looks only at the variables experts chose, with a *flexible* model 
 candidates. This module simulates that story in the spirit of the paper's Fig. 1 (whose exact
 settings we could not verify) and counts the floating-point operations (FLOPs) of every fit.
 
-Design (all sizes are the article's scaled down by 5, keeping its ratios):
+Design (the article's 100 true details scaled down by 5; the pool of ten candidates per true
+variable is our choice, the article says only "a very large pool"):
 
-* ``n_candidates`` standard-normal candidate variables, of which the first ``n_true`` carry the
-  signal: y = x . beta + noise, with equal |beta_j| (random signs), signal-to-noise ratio
-  ``snr`` = ||beta||^2 / sigma^2 and sigma = 1. The article's 100 true details become 20 here,
-  among 200 candidates; "missing m of 100" becomes m/5 of 20.
-* Models (all fitted on the same nested samples of each replicate, so curves are comparable):
-
-  - ``expert``: least squares on exactly the true variables (well specified, fixed size);
-  - ``expert_missing``: least squares on the true variables minus ``m`` of them (mis-specified);
-  - ``ridge``: ridge regression on all candidates, penalty lambda = sigma^2 d / ||beta||^2 (the
-    optimal ridge penalty for isotropic features, set from the known signal-to-noise ratio);
-  - ``random_features``: an overparameterized flexible model with p = ``feature_ratio`` x n ReLU
-    random features of all candidates, fitted by (nearly) minimum-norm least squares, the
-    solution that gradient descent from zero converges to. Its size grows with the data.
-
+* ``n_candidates`` standard-normal candidates, the first ``n_true`` carrying the signal:
+  y = x . beta + noise, equal |beta_j| (random signs), ``snr`` = ||beta||^2 / sigma^2, sigma = 1.
+  "Missing m of 100" becomes m/5 of 20.
+* Models (all fitted on the same nested samples of each replicate): ``expert`` (least squares on
+  the true variables), ``expert_missing`` (minus ``m`` of them), ``ridge`` (all candidates, the
+  optimal isotropic penalty sigma^2 d / ||beta||^2) and ``random_features`` (p = ``feature_ratio``
+  x n ReLU random features, penalty tuned on a hold-out; minimum-norm without it).
 * Error: the root of the excess mean squared prediction error, sqrt(E_x[(f_hat(x) - f(x))^2]),
   in units of the noise standard deviation (RMSE of the prediction excess, the metric of the k^2
   chapter). For linear models it is computed exactly (||beta_hat - beta||, as Cov(x) = I); for the
   random-features model on a fresh test sample of each replicate. Replicate MSEs are averaged
   before the square root.
 * Compute: the FLOPs of the linear algebra each fit executes, counted analytically (see the
-  ``flops_*`` functions) and cross-checked against wall time in :func:`benchmark`.
+  ``flops_*`` functions) and cross-checked against wall time by ``make bench``
+  (``scripts/bench_chapters.py``). The real-model table's loader is :mod:`analysis.overparam_models`.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import blas, lapack
 
-from . import paths
 from .flops import flops_gd_pass, flops_least_squares, flops_matvec, flops_random_features, flops_random_features_test, flops_ridge
-from .validate import Column, DataError, read_table
 
-MODELS_FILE = paths.DATA / "overparam_models.csv"
 # One row per fit; ``train_flop`` is executed FLOPs, ``article_flop`` one gradient pass (parameters x
 # data), ``passes`` the passes (epochs, sweeps) a learner actually ran where that applies.
 RUN_COLUMNS = ["replicate", "model", "missing", "n", "params", "mse", "train_flop", "seconds", "penalty",
@@ -137,7 +128,19 @@ class Result:
 
 
 def replicate_data(design: Design, rng: np.random.Generator):
-    """One replicate's data: (beta, x, y, random-feature weights W, test inputs), largest sizes."""
+    """One replicate's data at the largest sizes.
+
+    Parameters
+    ----------
+    design : Design
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    tuple
+        ``(beta, x, y, w, x_test)``: coefficients (d), inputs (n_max x d), outcomes (n_max),
+        random-feature weights (p_max x d) and test inputs (n_test x d).
+    """
     d, s, n_max = design.n_candidates, design.n_true, design.sizes[-1]
     p_max = design.n_features(n_max)
     beta = np.zeros(d)
@@ -239,7 +242,18 @@ def _random_features_fit(x, y, w, x_test, f_test, n_fit, penalties, jitter, work
 
 
 def simulate(design: Design | None = None) -> Result:
-    """Run every model at every sample size on every replicate; return per-run MSE and FLOPs."""
+    """Run every model at every sample size on every replicate.
+
+    Parameters
+    ----------
+    design : Design, optional
+        Settings; the chapter's by default.
+
+    Returns
+    -------
+    Result
+        ``runs`` has one row per (replicate, model, missing, n) with the columns ``RUN_COLUMNS``.
+    """
     design = (design or Design()).validate()
     rng = np.random.default_rng(design.seed)
     seeds = rng.spawn(design.replicates)
@@ -312,6 +326,24 @@ def expert_theory_mse(n, k: int, snr: float, n_true: int, missing: int = 0):
     The ``missing`` true variables are independent of the included ones, so their signal
     (snr * missing / n_true) is a bias that never goes away and also acts as extra noise:
     E = b + (1 + b) k / (n - k - 1), with b the missing signal variance.
+
+    Parameters
+    ----------
+    n : array_like
+        Sample sizes (each above k + 1).
+    k : int
+        Variables in the model.
+    snr, n_true, missing
+        Signal-to-noise ratio, true variables, and how many of them the model misses.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> float(expert_theory_mse(31, 10, 4.0, 10))
+    0.5
     """
     n = np.asarray(n, dtype=float)
     if np.any(n <= k + 1):
@@ -321,7 +353,22 @@ def expert_theory_mse(n, k: int, snr: float, n_true: int, missing: int = 0):
 
 
 def round_sig(value: float, digits: int = 6) -> float:
-    """Round to ``digits`` significant digits (glued values must not depend on the last BLAS bits)."""
+    """Round to ``digits`` significant digits (glued values must not depend on the last BLAS bits).
+
+    Parameters
+    ----------
+    value : float
+    digits : int
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round_sig(3.14159265, 3)
+    3.14
+    """
     value = float(value)
     if value == 0 or not np.isfinite(value):
         return value
@@ -329,86 +376,21 @@ def round_sig(value: float, digits: int = 6) -> float:
 
 
 def curves(result: Result) -> pd.DataFrame:
-    """Mean over replicates: RMSE = sqrt(mean excess MSE), FLOPs, parameters, per model and n."""
+    """Mean over replicates: RMSE = sqrt(mean excess MSE), FLOPs, parameters, per model and n.
+
+    Parameters
+    ----------
+    result : Result
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, missing, n): ``mse``, ``rmse``, ``train_flop``, ``params``,
+        ``article_flop``, ``seconds``, ``penalty``.
+    """
     g = result.runs.groupby(["model", "missing", "n"], sort=True)
     out = g.agg(mse=("mse", "mean"), train_flop=("train_flop", "mean"), params=("params", "first"),
                 article_flop=("article_flop", "first"),
                 seconds=("seconds", "mean"), penalty=("penalty", "median")).reset_index()
     out["rmse"] = np.sqrt(out["mse"])
     return out
-
-
-
-def wall_time_check(result: Result) -> dict:
-    """Achieved GFLOP/s of the random-features fits at the largest sizes (FLOP count / wall time)."""
-    c = curves(result)
-    rf = c[c["model"] == "random_features"].sort_values("n").tail(3)
-    rates = rf["train_flop"] / rf["seconds"] / 1e9
-    return {"rf_gflops_largest": float(rates.iloc[-1]), "rf_gflops_min_of_top3": float(rates.min())}
-
-
-# --------------------------------------------------------------------------------------------
-# Real models: parameters per training image
-# --------------------------------------------------------------------------------------------
-
-
-def _source(value: object) -> str | None:
-    text = str(value)
-    ok = text.startswith(("arXiv:", "https://", "http://", "doi:"))
-    return None if ok else "source must be an arXiv id (arXiv:...), a DOI (doi:...) or a URL"
-
-
-MODEL_COLUMNS = [
-    Column("model", "string"),
-    Column("params", "integer", minimum=1),
-    Column("labelled_images", "integer", minimum=1),
-    Column("extra_images", "integer", minimum=0),
-    Column("source", "string", check=_source),
-    Column("note", "string"),
-]
-
-
-def load_models(path: Path = MODELS_FILE) -> pd.DataFrame:
-    """Parameter and data counts of a few ImageNet models, with the ratios the article discusses."""
-    table = read_table(path, MODEL_COLUMNS, unique=("model",))
-    if table.empty:
-        raise DataError(path, "the table has no rows")
-    table["params_per_labelled_image"] = table["params"].astype(float) / table["labelled_images"].astype(float)
-    total = (table["labelled_images"] + table["extra_images"]).astype(float)
-    table["params_per_image_all"] = table["params"].astype(float) / total
-    return table
-
-
-# --------------------------------------------------------------------------------------------
-# Benchmark
-# --------------------------------------------------------------------------------------------
-
-
-def matmul_gflops(size: int = 2000, repeats: int = 5, seed: int = 0) -> float:
-    """Dense float64 matrix product (BLAS gemm, 2 size^3 FLOPs), best of ``repeats``, in GFLOP/s."""
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal((size, size))
-    b = rng.standard_normal((size, size))
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - t0)
-    return 2.0 * size**3 / best / 1e9
-
-
-def benchmark(design: Design | None = None) -> dict:
-    """Machine peak (matmul) against the simulation's achieved rate, measured in the same run."""
-    peak = matmul_gflops()
-    result = simulate(design)
-    sim = result.total_flop / result.seconds / 1e9
-    out = {
-        "k4_matmul_gflops": peak,
-        "k4_sim_gflops": sim,
-        "k4_sim_fraction_of_matmul": sim / peak,
-        "k4_simulation_seconds": result.seconds,
-        "k4_simulation_flop": result.total_flop,
-    }
-    out.update({f"k4_{k}": v for k, v in wall_time_check(result).items()})
-    return out
-

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import stats as _stats
 from .flops import flops_gd_pass, flops_least_squares
 from .overparam import Result, curves, expert_theory_mse
 
@@ -22,13 +23,49 @@ from .overparam import Result, curves, expert_theory_mse
 
 
 def loglog_slope(x, y) -> float:
-    """OLS slope of log y on log x."""
-    return float(np.polyfit(np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float)), 1)[0])
+    """OLS slope of log y on log x, by :func:`analysis.stats.loglog_fit`.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Positive values, at least 3 points.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(loglog_slope([1, 10, 100], [1, 0.1, 0.01]), 6)
+    -1.0
+    """
+    return _stats.loglog_fit(np.asarray(x, dtype=float), np.asarray(y, dtype=float)).slope
 
 
 def replicate_interval(point: float, leave_one_out, level: float = 0.95) -> tuple[float, float]:
     """Jackknife-t interval over R replicates: point +- t_{R-1} x the jackknife standard error,
-    sqrt((R-1)/R x sum (theta_(i) - mean)^2), from the R leave-one-replicate-out estimates."""
+    sqrt((R-1)/R x sum (theta_(i) - mean)^2), from the R leave-one-replicate-out estimates.
+
+    Parameters
+    ----------
+    point : float
+        The estimate on all replicates.
+    leave_one_out : array_like
+        The R leave-one-replicate-out estimates (R >= 3, finite).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Examples
+    --------
+    >>> lo, hi = replicate_interval(2.0, [1.9, 2.0, 2.1])
+    >>> round(lo, 3), round(hi, 3)
+    (1.503, 2.497)
+    """
     loo = np.asarray(leave_one_out, dtype=float)
     r = loo.size
     if r < 3 or not np.all(np.isfinite(loo)):
@@ -45,6 +82,17 @@ def fit_gamma(flop: np.ndarray, mse_reps: np.ndarray) -> float:
     exact (counted) and the error is noisy, so we regress log RMSE on log compute (OLS) and invert:
     RMSE ~ C^(-1/gamma), i.e. k = RMSE_ref / RMSE grows as C^(1/gamma). The reference point only
     shifts the intercept.
+
+    Parameters
+    ----------
+    flop : array_like
+        Compute at each sample size.
+    mse_reps : array_like
+        Excess MSE, replicates x sizes.
+
+    Returns
+    -------
+    float
     """
     flop = np.asarray(flop, dtype=float)
     rmse = np.sqrt(np.mean(np.asarray(mse_reps, dtype=float), axis=0))
@@ -57,7 +105,20 @@ def fit_gamma(flop: np.ndarray, mse_reps: np.ndarray) -> float:
 
 
 def gamma_with_ci(flop, mse_reps, *, level: float = 0.95) -> dict:
-    """Point estimate of gamma and its jackknife-t interval over replicates (resampled whole)."""
+    """Point estimate of gamma and its jackknife-t interval over replicates (resampled whole).
+
+    Parameters
+    ----------
+    flop, mse_reps
+        As in :func:`fit_gamma`.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    dict
+        ``gamma``, ``ci_low``, ``ci_high``.
+    """
     mse_reps = np.asarray(mse_reps, dtype=float)
     point = fit_gamma(flop, mse_reps)
     loo = [fit_gamma(flop, np.delete(mse_reps, i, axis=0)) for i in range(mse_reps.shape[0])]
@@ -67,7 +128,24 @@ def gamma_with_ci(flop, mse_reps, *, level: float = 0.95) -> dict:
 
 def gamma_percentile_bootstrap(flop, mse_reps, *, n_boot: int = 1000, seed: int = 7, level: float = 0.95) -> dict:
     """The first edition's percentile bootstrap over replicates (kept to show its under-coverage).
-    Resamples whose slope is not negative are dropped and counted in ``dropped``."""
+    Resamples whose slope is not negative are dropped and counted in ``dropped``. Its slopes are
+    computed in one vectorized least-squares step (the same OLS slope as :func:`loglog_slope`):
+    the coverage check calls it hundreds of thousands of times.
+
+    Parameters
+    ----------
+    flop, mse_reps
+        As in :func:`fit_gamma`.
+    n_boot, seed : int
+        Resamples and the seed.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    dict
+        ``gamma``, ``ci_low``, ``ci_high``, ``dropped``.
+    """
     mse_reps = np.asarray(mse_reps, dtype=float)
     rng = np.random.default_rng(seed)
     r = mse_reps.shape[0]
@@ -86,7 +164,20 @@ def interval_coverage(sizes, *, k: int = 20, snr: float = 4.0, replicates: int =
                       seed: int = 5, level: float = 0.95) -> dict:
     """Coverage of both replicate intervals on a case with a known answer: least squares on k
     variables (the expert), nested sample sizes, ``replicates`` per simulation. The target is the
-    gamma of the exact expected error curve, sigma^2 k / (n - k - 1), on the same sizes."""
+    gamma of the exact expected error curve, sigma^2 k / (n - k - 1), on the same sizes.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Nested sample sizes.
+    k, replicates, simulations, seed : int
+    snr, level : float
+
+    Returns
+    -------
+    dict
+        ``target_gamma``, the coverage of ``jackknife_t`` and ``percentile_bootstrap``, ``mc_se``.
+    """
     sizes = np.asarray(sizes, dtype=int)
     flop = np.array([flops_least_squares(v, k) for v in sizes])
     target = fit_gamma(flop, expert_theory_mse(sizes, k, snr, k)[None, :])
@@ -130,6 +221,16 @@ def exponents(result: Result, *, n_min: int | None = None) -> pd.DataFrame:
 
     The random-features model gets two rows: compute as executed by our exact (Cholesky) solver,
     which grows as n^3, and the article's accounting, parameters x data per gradient pass (n p).
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+    n_min : int, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, accounting).
     """
     rows = []
     for model, label, accounting in EXPONENT_ROWS:
@@ -143,8 +244,7 @@ def exponents(result: Result, *, n_min: int | None = None) -> pd.DataFrame:
         rmse = np.sqrt(mse.mean(axis=0))
         rows.append({"model": label, "compute": accounting, "n_from": int(n[0]), "n_to": int(n[-1]),
                      "gamma": fit["gamma"], "ci_low": fit["ci_low"], "ci_high": fit["ci_high"],
-                     "error_slope_vs_n": float(np.polyfit(np.log(n), np.log(rmse), 1)[0]),
-                     "compute_slope_vs_n": float(np.polyfit(np.log(n), np.log(flop), 1)[0])})
+                     "error_slope_vs_n": loglog_slope(n, rmse), "compute_slope_vs_n": loglog_slope(n, flop)})
     return pd.DataFrame(rows)
 
 
@@ -174,7 +274,17 @@ def crossovers(result: Result) -> pd.DataFrame:
     error falls below the mis-specified expert's, and both models' compute there, counted as
     executed FLOPs (``flop_cross``, ``expert_flop``) and as parameters x data per pass
     (``article_flop_cross``, ``expert_article_flop``). The expert's curve is interpolated
-    log-log at the flexible model's sample sizes."""
+    log-log at the flexible model's sample sizes.
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (missing, flexible model).
+    """
     c = curves(result)
     design = result.design
     rows = []
@@ -201,7 +311,17 @@ def crossovers(result: Result) -> pd.DataFrame:
 
 def crossover_table(result: Result) -> pd.DataFrame:
     """Readers' table: crossover n per flexible model (rows: missed of 100), and at 10 of 100 the
-    compute ratio to the expert under both accountings; 'beyond' when no crossover in range."""
+    compute ratio to the expert under both accountings; 'beyond' when no crossover in range.
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells: rows missed (of 100), columns flexible models.
+    """
     cr = crossovers(result)
     wide = cr.pivot(index="missing_of_article", columns="model", values="n_cross")
     wide = wide[[m for m in FLEXIBLE if m in wide.columns]]

@@ -65,8 +65,8 @@ class FrontierDesign:
             raise ValueError("penalties must be positive (gradient descent needs a finite stopping time)")
         if not 0 < self.val_fraction < 0.5:
             raise ValueError("val_fraction must be in (0, 0.5)")
-        if self.replicates < 3:
-            raise ValueError("need at least 3 replicates (for jackknife intervals)")
+        if self.replicates < 2:
+            raise ValueError("need at least 2 replicates (intervals, by jackknife, need 3)")
         return self
 
     def split(self, n: int) -> tuple[int, int]:
@@ -98,8 +98,25 @@ def _top_eigenvalue(gram_lower: np.ndarray, iterations: int) -> float:
 
 
 def random_features_path(phi: np.ndarray, y: np.ndarray, penalties, power_iterations: int = 40):
-    """Ridge weights of features ``phi`` (n x p) for each penalty (units: lam p), exact, in the
-    cheaper form; returns (weights p x penalties, top eigenvalue of phi^T phi, form)."""
+    """Ridge weights of features ``phi`` for each penalty, solved exactly in the cheaper form.
+
+    Parameters
+    ----------
+    phi : numpy.ndarray
+        Features, n x p (Fortran order avoids a copy).
+    y : numpy.ndarray
+        Outcomes, n.
+    penalties : sequence of float
+        Penalties in units of ``lam p`` (the feature-averaged kernel's scale).
+    power_iterations : int
+        Iterations for the top eigenvalue of phi^T phi (it sets gradient descent's passes).
+
+    Returns
+    -------
+    tuple
+        ``(weights, top, form)``: weights (p x penalties), the top eigenvalue, ``"dual"`` when
+        p >= n (an n x n system) else ``"primal"`` (p x p).
+    """
     n, p = phi.shape
     dual = p >= n
     gram = blas.dsyrk(1.0, phi, lower=1, trans=0 if dual else 1)
@@ -120,7 +137,24 @@ def random_features_path(phi: np.ndarray, y: np.ndarray, penalties, power_iterat
 def gd_early_stopped(phi, y, phi_val, y_val, max_passes: float = 1e7, n_times: int = 200):
     """Exact full-batch gradient descent from zero (step 1/L) on 0.5 ||y - phi w||^2, evaluated at
     a log grid of pass counts through the eigenbasis; returns (passes, validation MSE, weights at
-    each pass count). For the unit tests: it checks the ridge-to-stopping-time mapping."""
+    each pass count). For the unit tests: it checks the ridge-to-stopping-time mapping.
+
+    Parameters
+    ----------
+    phi, y : numpy.ndarray
+        Training features (n x p) and outcomes.
+    phi_val, y_val : numpy.ndarray
+        Hold-out features and outcomes.
+    max_passes : float
+        Largest pass count evaluated.
+    n_times : int
+        Points of the log grid of pass counts.
+
+    Returns
+    -------
+    tuple
+        ``(passes, validation MSE, weights p x passes)``.
+    """
     u, s, vt = np.linalg.svd(phi, full_matrices=False)
     ev = s**2
     step = 1.0 / ev.max()
@@ -133,8 +167,19 @@ def gd_early_stopped(phi, y, phi_val, y_val, max_passes: float = 1e7, n_times: i
 
 
 def simulate_frontier(design: FrontierDesign | None = None) -> pd.DataFrame:
-    """Fit every (n, p) on every replicate; one row per (replicate, n, p) with the tuned penalty,
-    its test excess MSE and the three compute counts."""
+    """Fit every (n, p) on every replicate.
+
+    Parameters
+    ----------
+    design : FrontierDesign, optional
+        The chapter's frontier design by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (replicate, n, p): the tuned ``penalty``, its test excess ``mse``,
+        gradient-descent ``passes`` and the three compute counts of :data:`ACCOUNTINGS`.
+    """
     design = (design or FrontierDesign()).validate()
     d, s = design.n_candidates, design.n_true
     seeds = np.random.default_rng(design.seed).spawn(design.replicates)
@@ -180,7 +225,22 @@ def _mean_table(runs: pd.DataFrame, accounting: str) -> pd.DataFrame:
 
 def frontier_points(runs: pd.DataFrame, accounting: str = "flop_article", cap: float | None = None) -> pd.DataFrame:
     """The (n, p) settings on the compute-optimal frontier: sorted by compute, each has a lower
-    replicate-mean error than every cheaper setting. ``cap`` keeps only errors below it."""
+    replicate-mean error than every cheaper setting. ``cap`` keeps only errors below it.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Output of :func:`simulate_frontier`.
+    accounting : str
+        A key of :data:`ACCOUNTINGS`.
+    cap : float, optional
+        Keep frontier settings with RMSE below it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per frontier setting: ``n``, ``p``, ``mse``, ``rmse``, ``compute``, ``passes``.
+    """
     t = _mean_table(runs, accounting).sort_values(["compute", "rmse"]).reset_index(drop=True)
     best_before = np.minimum.accumulate(np.r_[np.inf, t["rmse"].to_numpy()[:-1]])
     t = t[t["rmse"].to_numpy() < best_before]
@@ -191,7 +251,18 @@ def frontier_points(runs: pd.DataFrame, accounting: str = "flop_article", cap: f
 
 def frontier_fit(runs: pd.DataFrame, accounting: str = "flop_article", cap: float = 1.0) -> dict:
     """gamma of the frontier (RMSE ~ C^(-1/gamma) over frontier points below ``cap``) and the
-    exponent of p in n along it (slope of log p on log n)."""
+    exponent of p in n along it (slope of log p on log n).
+
+    Parameters
+    ----------
+    runs, accounting, cap
+        As in :func:`frontier_points`.
+
+    Returns
+    -------
+    dict
+        ``gamma``, ``p_exponent`` (NaN with a single n) and ``points``.
+    """
     pts = frontier_points(runs, accounting, cap)
     if len(pts) < 3:
         raise ValueError(f"only {len(pts)} frontier points below the cap {cap}; cannot fit")
@@ -200,8 +271,67 @@ def frontier_fit(runs: pd.DataFrame, accounting: str = "flop_article", cap: floa
     return {"gamma": -1.0 / slope, "p_exponent": p_exp, "points": len(pts)}
 
 
-def frontier_exponents(runs: pd.DataFrame, *, cap: float = 1.0, level: float = 0.95) -> pd.DataFrame:
-    """Frontier gamma and p-exponent under each accounting, with jackknife-t intervals over replicates."""
+def p_resolution(pts: pd.DataFrame, widths) -> float:
+    """Half-width of the interval the width grid alone leaves on the frontier's p exponent.
+
+    Each frontier width is a grid value, known only to within half a grid step (a factor
+    sqrt(ratio) for a grid with ratio ``ratio`` between neighbours), so the OLS slope of log p on
+    log n can be off by up to ``h * sum|x - mean x| / sum (x - mean x)^2`` with ``h`` half the log
+    step and ``x = log n``. With two distinct n a factor 2 apart and a doubling grid this is 1.
+
+    Parameters
+    ----------
+    pts : pandas.DataFrame
+        Frontier settings (:func:`frontier_points`).
+    widths : sequence of int
+        The width grid.
+
+    Returns
+    -------
+    float
+        The half-width (``inf`` when the frontier has a single n).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> round(p_resolution(pd.DataFrame({"n": [800, 800, 800, 1600, 1600]}), [400, 800, 1600, 3200]), 6)
+    1.0
+    """
+    x = np.log(pts["n"].to_numpy(dtype=float))
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    if sxx == 0:
+        return float("inf")
+    h = 0.5 * float(np.max(np.diff(np.log(np.asarray(widths, dtype=float)))))
+    return h * float(np.abs(xc).sum()) / sxx
+
+
+def frontier_exponents(runs: pd.DataFrame, *, cap: float = 1.0, level: float = 0.95, widths=None) -> pd.DataFrame:
+    """Frontier gamma and p-exponent under each accounting, with jackknife-t intervals over replicates.
+
+    Leave-one-replicate-out frontiers usually pick the same grid settings, so the jackknife
+    interval of the p exponent can have no width; ``p_ci_low``/``p_ci_high`` therefore add the
+    grid's resolution (:func:`p_resolution`, from ``widths``, default the widths in ``runs``)
+    on each side, and ``p_resolution`` reports it. ``p_jackknife_width`` is rounded to 1e-9, so that
+    a zero width is 0 on every BLAS kernel rather than a last-bit residue.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Output of :func:`simulate_frontier`.
+    cap : float
+        Fit only frontier settings with RMSE below it.
+    level : float
+        Confidence level.
+    widths : sequence of int, optional
+        The width grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per accounting.
+    """
+    widths = sorted(runs["p"].unique()) if widths is None else widths
     rows = []
     reps = sorted(runs["replicate"].unique())
     for acc, label in ACCOUNTINGS.items():
@@ -209,19 +339,44 @@ def frontier_exponents(runs: pd.DataFrame, *, cap: float = 1.0, level: float = 0
         loo = [frontier_fit(runs[runs["replicate"] != r], acc, cap) for r in reps]
         g_lo, g_hi = replicate_interval(full["gamma"], [v["gamma"] for v in loo], level)
         p_lo, p_hi = replicate_interval(full["p_exponent"], [v["p_exponent"] for v in loo], level)
+        pts = frontier_points(runs, acc, cap)
+        res = p_resolution(pts, widths)
         rows.append({"accounting": acc, "label": label, "gamma": full["gamma"], "ci_low": g_lo, "ci_high": g_hi,
-                     "gamma_mse": full["gamma"] / 2.0, "p_exponent": full["p_exponent"], "p_ci_low": p_lo,
-                     "p_ci_high": p_hi, "points": full["points"]})
+                     "gamma_mse": full["gamma"] / 2.0, "p_exponent": full["p_exponent"], "p_ci_low": p_lo - res,
+                     "p_ci_high": p_hi + res, "p_jackknife_width": round(p_hi - p_lo, 9) + 0.0, "p_resolution": res,
+                     "n_distinct": int(pts["n"].nunique()), "points": full["points"]})
     return pd.DataFrame(rows)
 
 
 def rule_curve(runs: pd.DataFrame, ratio: float = 2.0) -> pd.DataFrame:
-    """Rows of the grid with p = ratio x n (the first edition's rule)."""
+    """Rows of the grid with p = ratio x n (the first edition's rule).
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+    ratio : float
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return runs[np.isclose(runs["p"], ratio * runs["n"])]
 
 
 def rule_exponents(runs: pd.DataFrame, *, ratio: float = 2.0, cap: float = 1.0, level: float = 0.95) -> pd.DataFrame:
-    """gamma of the p = ratio x n rule under each accounting, fitted where its error is below ``cap``."""
+    """gamma of the p = ratio x n rule under each accounting, fitted where its error is below ``cap``.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+    ratio, cap, level : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per accounting: ``gamma`` with its jackknife-t interval, ``compute_slope_vs_n``,
+        ``n_from``, ``n_to``.
+    """
     sub = rule_curve(runs, ratio)
     rows = []
     for acc, label in ACCOUNTINGS.items():

@@ -30,7 +30,19 @@ from .overparam import RUN_COLUMNS, Design, replicate_data
 
 
 def simulate_lasso(design: Design | None = None, n_alphas: int = 30) -> pd.DataFrame:
-    """Lasso on all candidates at every sample size and replicate (rows like ``Result.runs``)."""
+    """Lasso on all candidates at every sample size and replicate.
+
+    Parameters
+    ----------
+    design : analysis.overparam.Design, optional
+    n_alphas : int
+        Penalties on the path.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows like :attr:`analysis.overparam.Result.runs` (columns ``RUN_COLUMNS``).
+    """
     design = (design or Design()).validate()
     d = design.n_candidates
     rows = []
@@ -72,7 +84,18 @@ class NetworkDesign:
 
 
 def simulate_network(design: Design | None = None, net: NetworkDesign | None = None) -> pd.DataFrame:
-    """Train the network at each size on the first replicates of ``design``'s data."""
+    """Train the network at each size on the first replicates of ``design``'s data.
+
+    Parameters
+    ----------
+    design : analysis.overparam.Design, optional
+    net : NetworkDesign, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows like :attr:`analysis.overparam.Result.runs`; ``passes`` is the epochs run.
+    """
     design = (design or Design()).validate()
     net = net or NetworkDesign()
     d = design.n_candidates

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import overparam_frontier as fr
+from . import overparam_sensitivity as sens
 from .overparam import Result, curves
 from .overparam_fit import crossovers, gamma_with_ci, loglog_slope
 
@@ -22,7 +23,19 @@ def _row(key, value, unit, note):
 def learner_exponents(result: Result, models=("expert", "ridge", "lasso", "random_features", "mlp"),
                       cap: float | None = None) -> pd.DataFrame:
     """gamma (executed FLOPs and parameters x data) and error exponent per learner, fitted where the
-    replicate-mean RMSE is below ``cap`` (default: half the null error), jackknife-t intervals."""
+    replicate-mean RMSE is below ``cap`` (default: half the null error), jackknife-t intervals.
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+    models : sequence of str
+    cap : float, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, accounting).
+    """
     cap = CAP_SHARE * np.sqrt(result.design.snr) if cap is None else cap
     runs = result.runs
     rows = []
@@ -49,8 +62,78 @@ def learner_exponents(result: Result, models=("expert", "ridge", "lasso", "rando
     return pd.DataFrame(rows)
 
 
-def headline_rows(result: Result, frontier_runs: pd.DataFrame, coverage: dict, m_head: int = 2) -> pd.DataFrame:
-    """Every new number the chapter states, keyed. ``m_head`` missed true variables = 10 of 100."""
+def sensitivity_rows(table: pd.DataFrame) -> list[dict]:
+    """Keyed rows of the sensitivity table (:func:`analysis.overparam_sensitivity.sensitivity_table`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+
+    Returns
+    -------
+    list of dict
+        Rows ``(key, value, unit, note)``; an arm whose frontier has too few settings below the cap
+        gets no gamma key (the chapter's table shows a dash).
+    """
+    rows = []
+    for arm, r in table.iterrows():
+        what = f"sensitivity arm {arm} ({r['parameter'] or 'baseline'}" + (f" = {r['value']:g})" if r["parameter"] else ")")
+        if r["parameter"]:
+            rows.append(_row(f"k4_sens_{arm}_value", r["value"], "", f"setting of the {what}"))
+        for col, name, note in (("gamma", "gamma", "frontier gamma (parameters x data, RMSE)"),
+                                ("gamma_se", "gamma_se", "replicate standard error of the frontier gamma"),
+                                ("points", "gamma_points", "frontier settings below the cap"),
+                                ("gamma_shift_se", "gamma_shift_se", "standard error of the gamma shift"),
+                                ("data_shift_se", "data_shift_se", "standard error of the data-exponent shift"),
+                                ("data_se", "data_se", "replicate standard error of the data exponent"),
+                                ("gamma_shift", "gamma_shift", "shift of the frontier gamma from the baseline arm"),
+                                ("data_exponent", "data_exponent", "data exponent of the best width at each n (RMSE)"),
+                                ("data_shift", "data_shift", "shift of the data exponent from the baseline arm")):
+            if np.isfinite(r[col]):
+                rows.append(_row(f"k4_sens_{arm}_{name}", r[col], "", f"{note}: {what}"))
+    shifts = table.drop(index="baseline")
+    rows += [_row("k4_sens_max_gamma_shift", np.nanmax(np.abs(shifts["gamma_shift"])), "",
+                  "largest absolute shift of the frontier gamma over the sensitivity arms"),
+             _row("k4_sens_max_data_shift", np.nanmax(np.abs(shifts["data_shift"])), "",
+                  "largest absolute shift of the data exponent over the sensitivity arms"),
+             _row("k4_sens_max_data_z", np.nanmax(np.abs(shifts["data_shift"] / shifts["data_shift_se"])), "",
+                  "largest |shift / SE| of the data exponent over the sensitivity arms"),
+             _row("k4_sens_max_gamma_z_not_snr",
+                  np.nanmax(np.abs((shifts["gamma_shift"] / shifts["gamma_shift_se"])[shifts["parameter"] != "snr"])), "",
+                  "largest |shift / SE| of the frontier gamma over the pool and hold-out arms"),
+             _row("k4_sens_min_gamma_z_snr",
+                  np.nanmin(np.abs((shifts["gamma_shift"] / shifts["gamma_shift_se"])[shifts["parameter"] == "snr"])), "",
+                  "smallest |shift / SE| of the frontier gamma over the SNR arms"),
+             _row("k4_sens_replicates", sens.REDUCED.replicates, "replicates", "replicates per sensitivity arm"),
+             _row("k4_sens_n_true", sens.REDUCED.n_true, "variables", "true variables in the sensitivity baseline"),
+             _row("k4_sens_n_candidates", sens.REDUCED.n_candidates, "variables", "candidates in the sensitivity baseline"),
+             _row("k4_sens_n_max", sens.REDUCED.sizes[-1], "examples", "largest n of the sensitivity arms"),
+             _row("k4_sens_p_max", sens.REDUCED.widths[-1], "features", "largest width of the sensitivity arms")]
+    return rows
+
+
+def headline_rows(result: Result, frontier_runs: pd.DataFrame, coverage: dict, m_head: int = 2,
+                  sensitivity: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every new number the chapter states, keyed.
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+        The X-ray simulation with the lasso and network runs appended.
+    frontier_runs : pandas.DataFrame
+        :func:`analysis.overparam_frontier.simulate_frontier`.
+    coverage : dict
+        :func:`analysis.overparam_fit.interval_coverage`.
+    m_head : int
+        Missed true variables of the headline crossover (2 of 20 = 10 of the article's 100).
+    sensitivity : pandas.DataFrame, optional
+        :func:`analysis.overparam_sensitivity.sensitivity_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key``, ``value``, ``unit``, ``note``.
+    """
     design = result.design
     fdesign_cap = CAP_SHARE * np.sqrt(design.snr)
     rows = []
@@ -64,8 +147,16 @@ def headline_rows(result: Result, frontier_runs: pd.DataFrame, coverage: dict, m
                  _row(key + "_ci_high", r["ci_high"], "", f"95% jackknife-t CI, high: {what}"),
                  _row(key + "_points", r["points"], "settings", f"frontier settings below the cap: {what}"),
                  _row("k4_frontier_p_exponent" + suffix, r["p_exponent"], "", f"p ~ n^slope along the {what}"),
-                 _row("k4_frontier_p_exponent" + suffix + "_ci_low", r["p_ci_low"], "", f"95% CI low, p exponent: {what}"),
-                 _row("k4_frontier_p_exponent" + suffix + "_ci_high", r["p_ci_high"], "", f"95% CI high, p exponent: {what}")]
+                 _row("k4_frontier_p_exponent" + suffix + "_ci_low", r["p_ci_low"], "",
+                      f"95% jackknife-t CI low minus the width grid's resolution, p exponent: {what}"),
+                 _row("k4_frontier_p_exponent" + suffix + "_ci_high", r["p_ci_high"], "",
+                      f"95% jackknife-t CI high plus the width grid's resolution, p exponent: {what}"),
+                 _row("k4_frontier_p_exponent" + suffix + "_jackknife_width", r["p_jackknife_width"], "",
+                      f"width of the jackknife-t interval alone, p exponent: {what}"),
+                 _row("k4_frontier_p_exponent" + suffix + "_resolution", r["p_resolution"], "",
+                      f"half-width the width grid alone leaves on the p exponent: {what}"),
+                 _row("k4_frontier_n_distinct" + suffix, r["n_distinct"], "sizes",
+                      f"distinct sample sizes among the frontier settings below the cap: {what}")]
     rows.append(_row("k4_gamma_gd", fe.loc["flop_gd", "gamma"], "",
                      "compute-optimal frontier with gradient-descent passes counted (early stopping tuned on the hold-out)"))
     rows.append(_row("k4_gamma_mse", fe.loc["flop_article", "gamma_mse"], "",
@@ -86,6 +177,12 @@ def headline_rows(result: Result, frontier_runs: pd.DataFrame, coverage: dict, m
     rows.append(_row("k4_frontier_n_candidates", fr.FrontierDesign().n_candidates, "variables", "candidates in the frontier run"))
     rows.append(_row("k4_frontier_replicates", fr.FrontierDesign().replicates, "replicates", "replicates of the frontier run"))
     rows.append(_row("k4_fit_cap", fdesign_cap, "", "fits use errors below this RMSE (half the null error)"))
+    de = sens.data_exponent(frontier_runs, fdesign_cap)
+    rows += [_row("k4_frontier_data_exponent", de["exponent"], "",
+                  "data exponent of the best width at each n (n ~ k^exponent, RMSE), frontier run, below the cap"),
+             _row("k4_frontier_data_n_from", de["n_from"], "examples", "smallest n of the data-exponent fit")]
+    if sensitivity is not None:
+        rows += sensitivity_rows(sensitivity)
     le = learner_exponents(result).set_index(["model", "accounting"])
     for model in ("lasso", "mlp", "random_features", "ridge", "expert"):
         for acc, suffix in (("train_flop", ""), ("article_flop", "_article")):

@@ -30,16 +30,8 @@ import pandas as pd
 import scipy.stats
 import statsmodels.api as sm
 
-__all__ = [
-    "BootstrapCI",
-    "Estimate",
-    "LogLogFit",
-    "bootstrap_ci",
-    "exponent_from_slope",
-    "loglog_fit",
-    "loglog_fit_reverse",
-    "multiplier_from_exponent",
-]
+__all__ = ["BootstrapCI", "Estimate", "LogLogFit", "bootstrap_ci", "exponent_from_slope", "loglog_fit",
+           "loglog_fit_reverse", "multiplier_from_exponent"]
 
 Direction = Literal["y_on_x", "x_on_y"]
 
@@ -223,18 +215,9 @@ def _fit(xlog: np.ndarray, ylog: np.ndarray, *, weights, groups, level: float, d
         cov_type = "cluster"
     low, high = result.conf_int(alpha=1 - level)[1]
     return LogLogFit(
-        slope=float(result.params[1]),
-        intercept=float(result.params[0]),
-        slope_se=float(result.bse[1]),
-        intercept_se=float(result.bse[0]),
-        slope_low=float(low),
-        slope_high=float(high),
-        level=float(level),
-        r2=float(result.rsquared),
-        n=int(n),
-        scale=float(result.scale),
-        cov_type=cov_type,
-        direction=direction,
+        slope=float(result.params[1]), intercept=float(result.params[0]), slope_se=float(result.bse[1]),
+        intercept_se=float(result.bse[0]), slope_low=float(low), slope_high=float(high), level=float(level),
+        r2=float(result.rsquared), n=int(n), scale=float(result.scale), cov_type=cov_type, direction=direction,
         result=result,
     )
 

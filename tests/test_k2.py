@@ -176,7 +176,7 @@ def test_data_multiplier_and_ci_mapping():
     assert float(k2_fit.data_multiplier(10, -0.25)) == pytest.approx(1e4)
     sims = k2.run(k2.Config(ns=(50, 100, 200, 400, 800), reps_mean=200, reps_ols=100, reps_logistic=100,
                             reps_knn=4, knn_dims=(2,), knn_test_points=10))
-    mults = k2_fit.fitted_multiplier_table(k2_fit.fit_table(sims))
+    mults = k2_fit.fitted_multiplier_table(k2_fit.slope_table(sims))
     assert np.all(mults["multiplier_low"] <= mults["multiplier"])
     assert np.all(mults["multiplier"] <= mults["multiplier_high"])
 
@@ -241,7 +241,7 @@ def small_results():
     cfg = k2.Config(ns=(50, 200, 800), reps_mean=50, reps_ols=30, reps_logistic=30, reps_knn=3,
                     knn_dims=(1,), knn_test_points=5)
     sims = k2.run(cfg)
-    return sims, k2_fit.fit_table(sims)
+    return sims, k2_fit.slope_table(sims)
 
 
 def test_multiplier_chart_has_slider_k_and_computes_in_vega(small_results):

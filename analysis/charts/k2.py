@@ -78,7 +78,7 @@ def k2_multiplier_chart(fits: pd.DataFrame, k_default: float = 10.0, k_max: floa
     Parameters
     ----------
     fits : pandas.DataFrame
-        :func:`analysis.k2_fit.fit_table`.
+        :func:`analysis.k2_fit.slope_table`.
     k_default, k_max : float
         Initial and largest value of the slider.
 

@@ -24,7 +24,16 @@ def _decades(lo: float, hi: float, mantissas=(1,)) -> list[float]:
 
 
 def chart_frame(result: Result) -> pd.DataFrame:
-    """Small long table for the charts: one row per (curve, n); expert-missing rows keyed by m."""
+    """Small long table for the charts: one row per (curve, n); expert-missing rows keyed by m.
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     c = curves(result)
     design = result.design
     frames = []
@@ -45,6 +54,17 @@ def chart_frame(result: Result) -> pd.DataFrame:
 
 
 def crossover_frame(result: Result) -> pd.DataFrame:
+    """Crossover points of the random-features model for the chart's diamonds.
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``m_article``, ``n_cross``, ``flop_cross``, ``rmse`` (5 significant digits).
+    """
     cr = crossovers(result)
     cr = cr[(cr["model"] == "random_features") & cr["n_cross"].notna()].copy()
     c = curves(result)
@@ -59,7 +79,18 @@ def crossover_frame(result: Result) -> pd.DataFrame:
 
 
 def error_chart(result: Result, *, m_default: float = 10.0) -> alt.VConcatChart:
-    """Error against data and against compute, log axes, with a slider over the missed variables."""
+    """Error against data and against compute, log axes, with a slider over the missed variables.
+
+    Parameters
+    ----------
+    result : analysis.overparam.Result
+    m_default : float
+        The slider's start: missed true variables of the article's 100.
+
+    Returns
+    -------
+    altair.VConcatChart
+    """
     frame = chart_frame(result)
     cross = crossover_frame(result)
     steps = sorted(v for v in frame["m_article"].unique() if v > 0)
@@ -106,7 +137,17 @@ def error_chart(result: Result, *, m_default: float = 10.0) -> alt.VConcatChart:
 
 
 def models_chart(table: pd.DataFrame) -> alt.Chart:
-    """Parameters against training images for the sourced ImageNet models (log axes)."""
+    """Parameters against training images for the sourced ImageNet models (log axes).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`analysis.overparam_models.load_overparam_models`.
+
+    Returns
+    -------
+    altair.Chart
+    """
     rows = []
     for _, r in table.iterrows():
         rows.append({"model": r["model"], "images": float(r["labelled_images"]), "data": "labelled only",
@@ -136,8 +177,20 @@ def models_chart(table: pd.DataFrame) -> alt.Chart:
 
 
 
-def frontier_chart(runs: pd.DataFrame, accounting: str = "flop_article") -> alt.LayerChart:
-    """Error against compute for every (n, p) of the frontier run; the frontier joined by a line."""
+def compute_frontier_chart(runs: pd.DataFrame, accounting: str = "flop_article") -> alt.LayerChart:
+    """Error against compute for every (n, p) of the frontier run; the frontier joined by a line.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        :func:`analysis.overparam_frontier.simulate_frontier`.
+    accounting : str
+        A key of :data:`analysis.overparam_frontier.ACCOUNTINGS`.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
     from ..overparam_frontier import _mean_table, frontier_points
 
     t = _mean_table(runs, accounting)
