@@ -6,12 +6,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: help install book book-pdf tex test unit browser goldens bench clean changelog
+.PHONY: help install book book-pdf tex test unit check-data browser goldens bench clean changelog
 
 help:
 	@echo "make book     build the website into _build/html (installs what it needs)"
 	@echo "make book-pdf build the whole book as PDF into _build/latex/report.pdf (installs TeX Live)"
 	@echo "make test     run every test: unit, nbval goldens, clean build + browser check + PDF"
+	@echo "make check-data  check every table of data/ against data/datapackage.json (FILE:ROW:COLUMN: rule)"
 	@echo "make changelog  regenerate CHANGELOG.md's list of changed numbers (after make book)"
 	@echo "make goldens  re-execute the chapter notebooks into tests/goldens (NB=name for one)"
 	@echo "make bench    measure build, notebook, test times and page weights"
@@ -50,6 +51,9 @@ test: install browser tex
 
 unit: install
 	$(BIN)/python -m pytest tests -m "not site" --ignore=tests/goldens
+
+check-data: install
+	$(BIN)/python -m analysis.validate data
 
 goldens: install
 	$(BIN)/python scripts/goldens.py $(NB)

@@ -2,12 +2,14 @@
 
 Layering: ``data/`` -> ``analysis`` -> ``notebooks/`` -> book. Notebooks only narrate and call
 functions from this package; simulations, fits, conversions and chart builders live here and
-are unit-tested in ``tests/``. Chart builders live in the :mod:`analysis.charts` package, whose
+are unit-tested in ``tests/``. The data layer is :mod:`analysis.tables` (one loader per table of
+``data/``), checked by :mod:`analysis.validate` against ``data/datapackage.json``. Chart builders live in the :mod:`analysis.charts` package, whose
 theme is enabled explicitly with ``charts.enable()``.
 """
 
 __all__ = [
     "arithmetic",
+    "cells",
     "charts",
     "conversions",
     "evidence",
@@ -21,6 +23,8 @@ __all__ = [
     "numbers",
     "overparam",
     "paths",
+    "rules",
     "stats",
+    "tables",
     "validate",
 ]

@@ -79,7 +79,7 @@ def five_percent_bill(claims: pd.DataFrame, constants: pd.DataFrame) -> dict[str
     Parameters
     ----------
     claims, constants : pandas.DataFrame
-        ``conversions.load_claims()`` and ``conversions.load_constants()``.
+        ``tables.load_article_claims()`` and ``tables.load_conversion_constants()``.
 
     Returns
     -------
@@ -110,7 +110,7 @@ def arithmetic_headline_rows(claims: pd.DataFrame, constants: pd.DataFrame) -> p
     Parameters
     ----------
     claims, constants : pandas.DataFrame
-        ``conversions.load_claims()`` and ``conversions.load_constants()``.
+        ``tables.load_article_claims()`` and ``tables.load_conversion_constants()``.
 
     Returns
     -------

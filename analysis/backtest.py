@@ -53,7 +53,7 @@ def observed_by_year(models: pd.DataFrame, years=YEARS, confirmed_only: bool = F
     Parameters
     ----------
     models : pandas.DataFrame
-        The ImageNet models table (:func:`analysis.evidence.models`).
+        The ImageNet models table (:func:`analysis.tables.imagenet_models`).
     years : sequence of int
         Calendar years to report.
     confirmed_only : bool
@@ -297,7 +297,7 @@ def refit_crossing(models: pd.DataFrame, target: float = 5.0, form: str = "log10
 
 def later_forecast(claims: pd.DataFrame, year: float = 2025.0) -> dict:
     """The authors' 2024 forecast (5% in ``talk_year_at_5pct``, 3% in ``talk_year_at_3pct`` of
-    ``data/article_claims.csv``, as :func:`analysis.conversions.load_claims` returns it, indexed by
+    ``data/article_claims.csv``, as :func:`analysis.tables.load_article_claims` returns it, indexed by
     ``claim_id``) as a log10-linear path in time, the form of their website fit,
     evaluated at ``year``.
 

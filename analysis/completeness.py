@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import evidence, paths
+from . import evidence, paths, tables
 
-__all__ = ["FIRST_EDITION_COMMIT", "COUNTED", "completeness_counts", "first_edition_from_git", "load_first_edition",
-           "before_after", "ops_over_burden", "shared_input_matches", "second_edition_counts"]
+__all__ = ["FIRST_EDITION_COMMIT", "COUNTED", "completeness_counts", "first_edition_from_git", "before_after",
+           "ops_over_burden", "shared_input_matches", "second_edition_counts"]
 
 FIRST_EDITION_COMMIT = "56a2182"
-FIRST_EDITION_FILE = paths.DATA / "curated" / "completeness_2026_11.csv"
 COUNTED = ["rows", "operations_flop", "hardware_burden_flop", "gflops_forward", "train_images", "epochs", "accelerator",
            "train_hours", "params", "extra_data"]
 PERIODS = ["to mid-2020", "mid-2020 to 2020-12", "2021-2025", "all"]
@@ -48,19 +47,9 @@ def first_edition_from_git(commit: str = FIRST_EDITION_COMMIT, root: Path = path
     return completeness_counts(pd.read_csv(io.StringIO(text)))
 
 
-def load_first_edition(path: Path = FIRST_EDITION_FILE) -> pd.DataFrame:
-    """The stored first-edition counts (period, column, count, source)."""
-    from .validate import Column, read_table
-
-    return read_table(path, [Column("period", "string", required=True, allowed=tuple(PERIODS)),
-                             Column("column", "string", required=True, allowed=tuple(COUNTED)),
-                             Column("count", "integer", required=True, minimum=0),
-                             Column("source", "string", required=True)], unique=("period", "column"))
-
-
 def before_after(frame: pd.DataFrame, first: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows with each value, first edition -> this edition, by period (a wide table for the chapter)."""
-    first = load_first_edition() if first is None else first
+    first = tables.load_first_edition_counts() if first is None else first
     now = completeness_counts(frame)
     merged = now.merge(first[["period", "column", "count"]], on=["period", "column"], how="left", suffixes=("", "_first"))
     merged["cell"] = [f"{int(b)} → {a}" if pd.notna(b) else f"– → {a}" for a, b in zip(merged["count"], merged["count_first"])]

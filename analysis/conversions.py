@@ -1,59 +1,26 @@
 """Conversions from compute (FLOP) to money and CO2, with the constants' provenance.
 
 The constants live in ``data/conversion_constants.csv`` (each with its source); the article's own
-quantitative claims live in ``data/article_claims.csv``. Both load through
-:mod:`analysis.validate`, so a malformed row fails with its file, row and column.
+quantitative claims live in ``data/article_claims.csv``, which is also the report's claims ledger
+(each claim's chapter, the result keys that test it and the rule that decides its verdict: see
+:mod:`analysis.scorecard`). Both load through :mod:`analysis.tables` (``load_conversion_constants``,
+``load_article_claims``), so a malformed row fails with its file, row and column.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from . import paths
-from .validate import Column, DataError, read_table
+from . import tables
+from .validate import DataError
 
-CONSTANTS_FILE = paths.DATA / "conversion_constants.csv"
-CLAIMS_FILE = paths.DATA / "article_claims.csv"
+CONSTANTS_FILE = tables.CONSTANTS_FILE
 MONTHS_PER_YEAR = 12
 TONNES_PER_MEGATONNE = 1e6
 
 
-def _is_url(value: object) -> str | None:
-    return None if str(value).startswith(("http://", "https://")) else "source must be a URL (https://...)"
-
-
-CONSTANT_COLUMNS = [
-    Column("name", "string"),
-    Column("value", "number", minimum=0, exclusive_minimum=True),
-    Column("unit", "string"),
-    Column("status", "string", allowed=("reported", "derived", "definition", "estimated")),
-    Column("source", "string", check=_is_url),
-    Column("note", "string"),
-]
-
-CLAIM_COLUMNS = [
-    Column("claim_id", "string"),
-    Column("claim", "string"),
-    Column("value", "number", minimum=0, exclusive_minimum=True),
-    Column("unit", "string"),
-    Column("source", "string", check=_is_url),
-    Column("wording_checked", "string", allowed=("yes", "no")),
-    Column("note", "string"),
-]
-
-
-def load_constants(path: Path = CONSTANTS_FILE) -> pd.DataFrame:
-    return read_table(path, CONSTANT_COLUMNS, unique=("name",)).set_index("name")
-
-
-def load_claims(path: Path = CLAIMS_FILE) -> pd.DataFrame:
-    return read_table(path, CLAIM_COLUMNS, unique=("claim_id",)).set_index("claim_id")
-
-
 def constant(name: str, table: pd.DataFrame | None = None) -> float:
-    table = load_constants() if table is None else table
+    table = tables.load_conversion_constants() if table is None else table
     if name not in table.index:
         raise DataError(CONSTANTS_FILE, f"constant {name!r} not found", column="name")
     return float(table.loc[name, "value"])
@@ -71,6 +38,6 @@ def flop_to_lb_co2_authors(flop: float, table: pd.DataFrame | None = None) -> fl
 
 def nyc_month_lb_co2(table: pd.DataFrame | None = None) -> float:
     """One month of New York City's CO2 emissions in lb, from the authors' annual figure."""
-    table = load_constants() if table is None else table
+    table = tables.load_conversion_constants() if table is None else table
     tonnes = constant("authors_nyc_mt_co2_per_year", table) * TONNES_PER_MEGATONNE
     return tonnes * constant("lb_per_tonne", table) / MONTHS_PER_YEAR

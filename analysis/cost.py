@@ -21,7 +21,6 @@ moves one input at a time from its low to its high value.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +30,9 @@ import pandas as pd
 import pint
 import scipy.stats
 
-from . import conversions, evidence
+from . import conversions, tables
 from .cost_sources import PARAMETERS_FILE
-from .validate import Column, DataError, line_number, read_table
+from .validate import DataError
 
 ureg = pint.UnitRegistry()
 ureg.define("FLOP = [computation]")
@@ -82,37 +81,16 @@ LABELS = {
 }
 
 
-def _source_check(value: object) -> str | None:
-    text = str(value)
-    if text.startswith(("https://", "http://")):
-        return None
-    return f"unknown source {text!r}: give a public URL (https://..., an arXiv or DOI link)"
-
-
-def _unit_check(value: object) -> str | None:
-    try:
-        ureg.parse_units(str(value))
-    except Exception:  # pint raises several error types for unknown units
-        return f"unknown unit {value!r}"
-    return None
-
-
-def parameter_columns() -> list[Column]:
-    """The columns of ``cost_parameters`` from ``data/datapackage.json``, with the unit checked by
-    pint and an explicit message for a source that is not a public link."""
-    checks = {"unit": _unit_check, "source": _source_check}
-    return [dataclasses.replace(c, check=checks.get(c.name, c.check)) for c in evidence.schema_columns("cost_parameters")]
-
-
 def load_parameters(path: Path = PARAMETERS_FILE) -> pd.DataFrame:
-    """The parameter table, checked: units known and of the right dimension, low <= value <= high."""
-    table = read_table(path, parameter_columns(), unique=("name",))
-    for i, row in table.iterrows():
-        line = line_number(i)
-        if row["low"] > row["value"]:
-            raise DataError(path, f"low {row['low']:g} > value {row['value']:g}", row=line, column="low")
-        if row["high"] < row["value"]:
-            raise DataError(path, f"high {row['high']:g} < value {row['value']:g}", row=line, column="high")
+    """The parameter table (:func:`analysis.tables.load_cost_parameters`: schema, low <= value <= high),
+    then the chapter's unit rule: every unit parses with this module's pint registry and has the
+    dimension :data:`DIMENSIONS` expects (the ``unit_dimension`` rule of ``data/datapackage.json``)."""
+    table = tables.load_cost_parameters(path)
+    for line, (_, row) in zip(table.attrs["lines"], table.iterrows()):
+        try:
+            ureg.parse_units(str(row["unit"]))
+        except Exception:  # pint raises several error types for unknown units
+            raise DataError(path, f"unknown unit {row['unit']!r}", row=line, column="unit") from None
         want = DIMENSIONS.get(row["name"])
         if want is not None and not Q_(1.0, row["unit"]).check(want):
             raise DataError(path, f"unit {row['unit']!r} of {row['name']!r} is not {want}", row=line, column="unit")
@@ -170,7 +148,7 @@ def chain(flop, p: dict) -> dict:
 
 def authors_chain(flop, constants: pd.DataFrame | None = None) -> dict:
     """The authors' website conversion: two constants and NYC at 56.5 Mt a year."""
-    constants = conversions.load_constants() if constants is None else constants
+    constants = tables.load_conversion_constants() if constants is None else constants
     flop = np.asarray(flop, dtype=float)
     usd = flop / conversions.constant("authors_flop_per_usd", constants)
     lb = flop / conversions.constant("authors_flop_per_lb_co2", constants)

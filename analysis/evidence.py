@@ -1,12 +1,8 @@
 """The evidence: ImageNet results with the compute behind them (chapter "The evidence").
 
 Data: ``data/imagenet_models.csv`` and ``data/hardware.csv``, rebuilt by
-``scripts/build_data.py`` from public upstream files plus curated paper values. The schema
-(types, units, required columns, ranges, allowed values, keys) has ONE source of truth,
-``data/datapackage.json`` (Frictionless-style); this module reads it, turns it into
-:class:`analysis.validate.Column` objects and validates with :func:`analysis.validate.read_table`.
-Rules that Frictionless cannot express are declared there too (``x-provenance``, ``x-rules``)
-and checked here. Every problem raises :class:`DataError` naming file, row, column and rule.
+``scripts/build_data.py`` from public upstream files plus curated paper values, loaded and
+checked by :mod:`analysis.tables` against ``data/datapackage.json``. This module summarises them.
 
 Units: errors in percent (0-100), compute in FLOP, forward cost in GFLOP per image, peak rates
 in FLOP/s, time in hours, parameters as a count.
@@ -14,215 +10,15 @@ in FLOP/s, time in hours, parameters as a count.
 
 from __future__ import annotations
 
-import json
 import math
-import re
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import paths
 from .numbers import headline_frame
-from .validate import Column, DataError, line_number, read_table
 
-DATAPACKAGE = paths.DATA / "datapackage.json"
-MODELS_FILE = paths.DATA / "imagenet_models.csv"
-HARDWARE_FILE = paths.DATA / "hardware.csv"
 MID_2020 = pd.Timestamp("2020-06-30")
 RECENT_START, RECENT_END = 2021, 2025
-FIELD_TYPES = frozenset({"string", "number", "integer", "date"})  # Frictionless types the validator checks
-
-
-# ----------------------------------------------------------------------------------------------
-# Schema from datapackage.json
-# ----------------------------------------------------------------------------------------------
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def load_datapackage(path: Path = DATAPACKAGE) -> dict:
-    path = Path(path)
-    if not path.exists():
-        raise DataError(path, "file not found")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(path, f"not valid JSON ({exc})") from exc
-
-
-def resource(name: str, package: dict | None = None) -> dict:
-    package = load_datapackage() if package is None else package
-    for res in package.get("resources", []):
-        if res.get("name") == name:
-            return res
-    raise DataError(DATAPACKAGE, f"no resource named {name!r}")
-
-
-def _year(value) -> float | None:
-    if value is None:
-        return None
-    return float(pd.Timestamp(value).year)
-
-
-def _pattern_check(pattern: str):
-    rx = re.compile(pattern)
-
-    def check(value: object) -> str | None:
-        return None if rx.match(str(value)) else f"value {value!r} does not match pattern {pattern}"
-
-    return check
-
-
-def field_to_column(field: dict) -> Column:
-    """One Frictionless field descriptor -> one :class:`Column` (the validator's rule set)."""
-    kind = field.get("type", "string")
-    if kind not in FIELD_TYPES:
-        raise DataError(DATAPACKAGE, f"field {field.get('name')!r}: unsupported type {field.get('type')!r}")
-    c = field.get("constraints", {})
-    lo, hi = c.get("minimum"), c.get("maximum")
-    ex_lo = "exclusiveMinimum" in c
-    ex_hi = "exclusiveMaximum" in c
-    if ex_lo:
-        lo = c["exclusiveMinimum"]
-    if ex_hi:
-        hi = c["exclusiveMaximum"]
-    if kind == "date":
-        lo, hi = _year(lo), _year(hi)
-    enum = c.get("enum")
-    return Column(
-        name=field["name"],
-        kind=kind,
-        required=bool(c.get("required", False)),
-        minimum=None if lo is None else float(lo),
-        maximum=None if hi is None else float(hi),
-        exclusive_minimum=ex_lo,
-        exclusive_maximum=ex_hi,
-        allowed=tuple(enum) if enum else None,
-        check=_pattern_check(c["pattern"]) if "pattern" in c else None,
-    )
-
-
-def schema_columns(name: str, package: dict | None = None) -> list[Column]:
-    return [field_to_column(f) for f in resource(name, package)["schema"]["fields"]]
-
-
-def column_names(name: str, package: dict | None = None) -> list[str]:
-    return [f["name"] for f in resource(name, package)["schema"]["fields"]]
-
-
-def units(name: str, package: dict | None = None) -> dict[str, str]:
-    return {f["name"]: f.get("unit", "") for f in resource(name, package)["schema"]["fields"]}
-
-
-# ----------------------------------------------------------------------------------------------
-# Loading
-# ----------------------------------------------------------------------------------------------
-def load_hardware(path: Path = HARDWARE_FILE, package: dict | None = None) -> pd.DataFrame:
-    package = load_datapackage() if package is None else package
-    res = resource("hardware", package)
-    frame = read_table(path, schema_columns("hardware", package), unique=tuple(res["schema"].get("primaryKey", [])))
-    # burden_peak_flops must be the peak named by burden_precision
-    for i, row in frame.iterrows():
-        prec, peak = row["burden_precision"], row["burden_peak_flops"]
-        prec = None if _missing(prec) else prec
-        if prec is None and not math.isnan(peak):
-            raise DataError(path, "burden_peak_flops given without burden_precision", row=line_number(i), column="burden_precision")
-        if prec is not None:
-            ref = row["peak_fp32_flops"] if prec == "fp32" else row["peak_tensor_16bit_flops"]
-            if math.isnan(peak) or math.isnan(ref) or not math.isclose(peak, ref, rel_tol=1e-9):
-                raise DataError(
-                    path,
-                    f"burden_peak_flops must equal the {prec} peak of the device",
-                    row=line_number(i),
-                    column="burden_peak_flops",
-                )
-    return frame
-
-
-def load_models(
-    path: Path = MODELS_FILE,
-    hardware_path: Path = HARDWARE_FILE,
-    package: dict | None = None,
-    hardware: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Load and validate the ImageNet table; raise :class:`DataError` on the first broken rule."""
-    package = load_datapackage() if package is None else package
-    res = resource("imagenet_models", package)
-    schema = res["schema"]
-    frame = read_table(path, schema_columns("imagenet_models", package), unique=tuple(schema.get("primaryKey", [])))
-    # foreign keys (accelerator -> hardware.accelerator)
-    for fk in schema.get("foreignKeys", []):
-        col = fk["fields"]
-        ref = fk["reference"]
-        if hardware is None:
-            hardware = load_hardware(hardware_path, package)
-        known = set(hardware[ref["fields"]].dropna())
-        for i, value in enumerate(frame[col]):
-            if not _missing(value) and value not in known:
-                raise DataError(
-                    path,
-                    f"unknown {col} {value!r} (not in {Path(hardware_path).name})",
-                    row=line_number(i),
-                    column=col,
-                )
-    # provenance: a value needs a flag, and a flag other than 'empty' needs a value
-    for value_col, flag_col in schema.get("x-provenance", {}).items():
-        for i, (value, flag) in enumerate(zip(frame[value_col], frame[flag_col])):
-            present = not _missing(value)
-            if present and flag == "empty":
-                raise DataError(
-                    path, f"provenance flag missing: {value_col} has a value but {flag_col} is 'empty'",
-                    row=line_number(i), column=flag_col,
-                )
-            if not present and flag != "empty":
-                raise DataError(
-                    path, f"{flag_col} is {flag!r} but {value_col} is empty",
-                    row=line_number(i), column=value_col,
-                )
-    for rule in schema.get("x-rules", []):
-        if rule["rule"] == "not_greater":
-            a, b = rule["column"], rule["than"]
-            for i, (x, y) in enumerate(zip(frame[a], frame[b])):
-                if not (math.isnan(x) or math.isnan(y)) and x > y:
-                    raise DataError(path, f"{a} ({x:g}) greater than {b} ({y:g})", row=line_number(i), column=a)
-        elif rule["rule"] == "not_greater_unless":
-            a, b, unless = rule["column"], rule["than"], rule["unless"]
-            for i, (x, y, why) in enumerate(zip(frame[a], frame[b], frame[unless])):
-                if not (math.isnan(x) or math.isnan(y)) and x > y and _missing(why):
-                    raise DataError(path, f"{a} ({x:g}) greater than {b} ({y:g}) and no {unless} explains it",
-                                    row=line_number(i), column=a)
-        elif rule["rule"] == "no_lookup_text":
-            rx = re.compile(rule["pattern"])
-            for col in rule["columns"]:
-                for i, text in enumerate(frame[col]):
-                    m = None if _missing(text) else rx.search(str(text))
-                    if m:
-                        raise DataError(path, f"provenance text {m.group(0)!r} is not a public source (URL, DOI or arXiv id "
-                                        "with table or page)", row=line_number(i), column=col)
-        else:  # pragma: no cover - schema bug
-            raise DataError(DATAPACKAGE, f"unknown x-rule {rule['rule']!r}")
-    # the precision flag goes with an estimated burden
-    for i, (status, prec) in enumerate(zip(frame["hardware_burden_status"], frame["hardware_burden_precision"])):
-        if status == "estimated" and _missing(prec):
-            raise DataError(path, "estimated hardware burden without hardware_burden_precision",
-                            row=line_number(i), column="hardware_burden_precision")
-    return frame
-
-
-@lru_cache(maxsize=1)
-def _cached() -> tuple[pd.DataFrame, pd.DataFrame]:
-    hw = load_hardware()
-    return load_models(hardware=hw), hw
-
-
-def models() -> pd.DataFrame:
-    return _cached()[0].copy()
-
-
-def hardware() -> pd.DataFrame:
-    return _cached()[1].copy()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -399,14 +195,6 @@ def hardware_summary(hw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         "USD per hour": h.loc[keep, "cloud_price_usd_per_hour"].round(2).values,
     }, index=pd.Index(keep, name="accelerator"))
     return out
-
-
-EXCLUDED_FILE = paths.DATA / "imagenet_excluded.csv"
-
-
-def load_excluded(path: Path = EXCLUDED_FILE, package: dict | None = None) -> pd.DataFrame:
-    """Rows the build did not use, with the reason."""
-    return read_table(path, schema_columns("imagenet_excluded", package))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -33,8 +33,7 @@ import pandas as pd
 import scipy.stats
 import statsmodels.api as sm
 
-from . import evidence, paths
-from .validate import DataError, read_table
+from . import tables
 
 CUTOFF = pd.Timestamp("2020-06-30")
 TARGETS = (5.0, 3.0, 1.0)
@@ -65,28 +64,14 @@ SELECTIONS = {
     "with_compute": "results with a compute value (the authors' website rule)",
     "authors_points": "only the authors' public frontier points",
 }
-LABEL_NOISE_FILE = paths.DATA / "label_noise.csv"
 
 
 # ----------------------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------------------
-def load_label_noise(path=LABEL_NOISE_FILE) -> pd.DataFrame:
-    """``data/label_noise.csv`` validated against its schema in ``data/datapackage.json``."""
-    frame = read_table(path, evidence.schema_columns("label_noise"), unique=("measure",))
-    for i, row in frame.iterrows():
-        expected = 100.0 * row["count"] / row["total"]
-        if abs(expected - row["value_pct"]) > 0.01:
-            raise DataError(path, f"value_pct {row['value_pct']} is not count / total x 100 ({expected:.3f})",
-                            row=i + 2, column="value_pct")
-    if (frame["headline"] == "yes").sum() != 1:
-        raise DataError(path, "exactly one row must have headline = yes", column="headline")
-    return frame
-
-
 def label_floor_pct(noise: pd.DataFrame | None = None) -> float:
     """The measured floor (percent of validation images with a wrong original label)."""
-    noise = load_label_noise() if noise is None else noise
+    noise = tables.load_label_noise() if noise is None else noise
     return float(noise.loc[noise["headline"] == "yes", "value_pct"].iloc[0])
 
 

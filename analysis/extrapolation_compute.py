@@ -36,7 +36,7 @@ import statsmodels.api as sm
 
 from . import extrapolation as ex
 from . import ninth_power as npw
-from . import stats
+from . import stats, tables
 
 COMPUTE_FORMS = ("headline", "best_of_year", "robust_min", "robust_max", "floor_aware")
 MIN_POINTS = 6
@@ -203,9 +203,7 @@ def source_comparison(models: pd.DataFrame, crossings: pd.DataFrame, compute: pd
     Columns: claim_id, claim, source, claimed, ours, ours_low, ours_high, ours_what. Values as
     numbers (years, FLOP, multiples, percent); inf = never / unbounded.
     """
-    from .conversions import load_claims
-
-    claims = load_claims()
+    claims = tables.load_article_claims()
 
     def cross(form, target):
         r = crossings[(crossings["form"] == form) & (crossings["target_pct"] == target)].iloc[0]

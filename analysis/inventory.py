@@ -25,7 +25,7 @@ TABLES: dict[str, tuple[str, str, str]] = {
                               "analysis.evidence"),
     "overparam_models.csv": ("parameters and training images of four ImageNet models", HAND,
                              "analysis.overparam"),
-    "article_claims.csv": ("the article's quantitative claims (and the paper's and a 2024 talk's forecasts)", HAND,
+    "article_claims.csv": ("claims ledger: the article's, the paper's and a 2024 talk's claims, with rules", HAND,
                            "analysis.conversions"),
     "label_noise.csv": ("share of ImageNet validation labels that are wrong or fit no class", HAND,
                         "analysis.extrapolation"),

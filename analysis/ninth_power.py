@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import stats
+from . import stats, tables
 
 # ----------------------------------------------------------------------------------------------
 # Column map: every name of data/imagenet_models.csv used by this chapter (candidates in order)
@@ -175,9 +175,7 @@ def _burden_training_fallback(out: pd.DataFrame, hardware: pd.DataFrame | None) 
     Rows on other devices keep their value.
     """
     if hardware is None:
-        from . import evidence
-
-        hardware = evidence.hardware()
+        hardware = tables.hardware_table()
     h = hardware.set_index("accelerator")
     ratio = (h["peak_tensor_16bit_flops"] / h["peak_fp32_flops"]).where(h["kind"].eq("gpu"))
     factor = out["accelerator"].map(ratio).fillna(1.0)

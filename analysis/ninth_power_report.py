@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import ninth_power as npw
 from . import ninth_power_robust as rb
+from . import tables
 
 MIN_N_RANGE = 8  # analyses with fewer points are shown but not counted in the robustness range
 
@@ -52,7 +53,7 @@ def summary(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
     floor = rb.fit_floor(d)
     trend = rb.time_trend_summary(data)
     pair = rb.alexnet_nasnet(models, hardware)
-    peers = rb.peer_summary(rb.load_peer_figures())
+    peers = rb.peer_summary(tables.load_peer_figures())
     infl = rb.influence_table(d)
     from . import eiv
 
@@ -95,9 +96,7 @@ def summary(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
 
 def comparison_table(s: dict) -> pd.DataFrame:
     """Every number of the source quoted in the chapter, beside ours, with why they agree or differ."""
-    from . import conversions
-
-    claims = conversions.load_claims()
+    claims = tables.load_article_claims()
     p, t, peers = s["pair"], s["trend"], s["peers"]
     g, lo, hi = s["gamma"], s["gamma_ci_low"], s["gamma_ci_high"]
     if lo >= 9:

@@ -15,8 +15,6 @@ import scipy.optimize
 import statsmodels.api as sm
 
 from . import ninth_power as npw
-from . import paths
-from .validate import Column, read_table
 
 C_REF = 1e20  # FLOP; reference compute of the floor-aware form (keeps its parameters of order one)
 
@@ -272,28 +270,6 @@ def alexnet_nasnet(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
 # ----------------------------------------------------------------------------------------------
 # Peers
 # ----------------------------------------------------------------------------------------------
-PEERS_FILE = paths.DATA / "peer_figures.csv"
-
-
-def _url(value: object) -> str | None:
-    return None if str(value).startswith(("http://", "https://")) else "source must be a URL (https://...)"
-
-
-PEER_COLUMNS = [
-    Column("figure_id", "string"),
-    Column("description", "string"),
-    Column("value", "number", minimum=0, exclusive_minimum=True),
-    Column("unit", "string"),
-    Column("date", "date", required=False),
-    Column("source", "string", check=_url),
-    Column("note", "string"),
-]
-
-
-def load_peer_figures(path=PEERS_FILE) -> pd.DataFrame:
-    return read_table(path, PEER_COLUMNS, unique=("figure_id",)).set_index("figure_id")
-
-
 def peer_summary(peers: pd.DataFrame, years: float = 3.0) -> dict:
     """Peers' figures turned into the same unit as ours: the compute multiplier per ``years``.
 

@@ -224,3 +224,24 @@ def headline_rows(result: Result, frontier_runs: pd.DataFrame, coverage: dict, m
              _row("k4_coverage_simulations", coverage["simulations"], "simulations", "simulations in the coverage check"),
              _row("k4_coverage_mc_se", coverage["mc_se"], "", "Monte Carlo standard error of a 95% coverage estimate")]
     return pd.DataFrame(rows)
+
+
+def parameter_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """Add the ratios the article discusses to the overparameterization table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``data/overparam_models.csv`` as loaded by :func:`analysis.tables.load_overparam_models`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``params_per_labelled_image`` and ``params_per_image_all`` (parameters over
+        labelled plus extra images).
+    """
+    table = table.copy()
+    table["params_per_labelled_image"] = table["params"].astype(float) / table["labelled_images"].astype(float)
+    total = (table["labelled_images"] + table["extra_images"]).astype(float)
+    table["params_per_image_all"] = table["params"].astype(float) / total
+    return table

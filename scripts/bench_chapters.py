@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from analysis import evidence, k2
+from analysis import k2, tables
 
 
 def bench_k2(config: k2.Config | None = None) -> dict[str, float]:
@@ -22,8 +22,8 @@ def bench_k2(config: k2.Config | None = None) -> dict[str, float]:
 def bench_evidence() -> dict[str, float]:
     """Time to load and validate the evidence tables (ImageNet models and hardware)."""
     start = time.perf_counter()
-    hw = evidence.load_hardware()
-    evidence.load_models(hardware=hw)
+    hw = tables.load_hardware()
+    tables.load_imagenet_models(hardware=hw)
     return {"evidence_load_validate_s": time.perf_counter() - start}
 
 

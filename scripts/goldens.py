@@ -30,8 +30,12 @@ NOTEBOOKS = ROOT / "notebooks"
 GOLDENS = ROOT / "tests" / "goldens"
 
 
+LAST = "scorecard"  # reads the other goldens (analysis.scorecard_page), so it is regenerated after them
+
+
 def chapter_notebooks() -> list[Path]:
-    return [p for p in sorted(NOTEBOOKS.glob("*.md")) if "kernelspec" in jupytext.read(p).metadata]
+    found = [p for p in sorted(NOTEBOOKS.glob("*.md")) if "kernelspec" in jupytext.read(p).metadata]
+    return sorted(found, key=lambda p: p.stem == LAST)
 
 
 PNG_STUB = "iVBORw0KGgo="  # the base64 of the PNG signature: marks "a PNG was here"
@@ -71,6 +75,7 @@ def regenerate(md: Path) -> float:
 
 def main(names: list[str]) -> None:
     targets = [NOTEBOOKS / f"{n.removesuffix('.md')}.md" for n in names] if names else chapter_notebooks()
+    targets = sorted(targets, key=lambda p: p.stem == LAST)
     for md in targets:
         if not md.exists():
             raise SystemExit(f"no such notebook: {md.relative_to(ROOT)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import arithmetic, conversions
+from analysis import arithmetic, conversions, tables
 from analysis.validate import DataError
 
 
@@ -17,7 +17,7 @@ def test_power_law_multipliers():
 
 
 def test_authors_constants_reproduce_their_decomposition():
-    table = conversions.load_constants()
+    table = tables.load_conversion_constants()
     # one V100-PCIe hour at peak FP32 (14.13 TFLOP/s) priced at 0.74 USD
     assert conversions.constant("authors_flop_per_usd", table) == pytest.approx(14.13e12 * 3600 / 0.74, rel=1e-12)
 
@@ -32,7 +32,7 @@ def test_bill_for_1e28_flop():
 
 
 def test_claims_table_loads_and_is_sourced():
-    claims = conversions.load_claims()
+    claims = tables.load_article_claims()
     assert {"k2_exponent", "k4_exponent", "empirical_exponent", "cost_at_5pct"} <= set(claims.index)
     assert claims["source"].str.startswith("https://").all()
 
@@ -45,7 +45,7 @@ def test_bad_constant_row_names_file_row_and_column(tmp_path):
         "b,-3,x,reported,https://example.org,n\n"
     )
     with pytest.raises(DataError, match=r"constants.csv, row 3, column 'value': value -3 out of range"):
-        conversions.load_constants(bad)
+        tables.load_conversion_constants(bad)
 
 
 def test_unknown_constant_is_an_error():

@@ -10,11 +10,11 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis import evidence, paths
+from analysis import paths, tables
 from analysis.build import common, fields as F, hardware as H, inputs, uncertainty as U
 from analysis.validate import DataError
 
-COLS = evidence.column_names("imagenet_models")
+COLS = tables.column_names("imagenet_models")
 
 
 def _row(**kw):
@@ -57,15 +57,15 @@ def test_norm_source_and_parsing():
 
 # ---- curated value rules ----------------------------------------------------------------------
 @pytest.mark.parametrize("field,value,status,problem", [
-    ("epochs", "-3", "reported", "not a positive number"),
-    ("epochs", "ten", "reported", "not numeric"),
+    ("epochs", "-3", "reported", "out of range (must be > 0)"),
+    ("epochs", "ten", "reported", "non-numeric value"),
     ("ensemble_size", "2.5", "reported", "not a whole number"),
     ("training_precision", "fp8", "reported", "not one of"),
-    ("publication_date", "2019/05/28", "reported", "not a date"),
+    ("publication_date", "2019/05/28", "reported", "not ISO"),
     ("accelerator", "Abacus", "reported", "not in the hardware table"),
     ("colour", "red", "reported", "unknown field"),
-    ("epochs", "10", "guessed", "not reported|estimated"),
-    ("search_cost_included", "maybe", "reported", "not yes|no"),
+    ("epochs", "10", "guessed", "not one of reported, estimated"),
+    ("search_cost_included", "maybe", "reported", "not one of yes, no"),
 ])
 def test_curated_problem_names_the_rule(field, value, status, problem):
     assert problem in inputs.curated_problem(field, value, status, {"V100"}, {})
@@ -85,7 +85,7 @@ def test_read_curated_excludes_bad_rows_with_file_and_line(tmp_path):
     excluded = []
     rows = inputs.read_curated(excluded, set(), {}, folder=tmp_path, files=["a.csv"])
     assert [r["value"] for r in rows] == [90.0]
-    assert excluded == [{"origin": "curated/a.csv", "row": 3, "model": "X", "reason": "epochs: value '-1' not a positive number"}]
+    assert excluded == [{"origin": "curated/a.csv", "row": 3, "model": "X", "reason": "epochs: value -1 out of range (must be > 0)"}]
 
 
 def test_mapping_tables_load():
@@ -211,7 +211,7 @@ def test_uncertainty_components_and_quadrature():
 
 
 def test_committed_uncertainty_present_exactly_where_compute_is(tmp_path):
-    m = evidence.models()
+    m = tables.imagenet_models()
     assert (m["operations_flop"].notna() == m["operations_log10_sd"].notna()).all()
     assert (m["hardware_burden_flop"].notna() == m["hardware_burden_log10_sd"].notna()).all()
 
@@ -230,13 +230,13 @@ def test_operations_above_burden_needs_a_caveat(tmp_path):
         i = f.index[f["model"] == "DeiT-B"][0]
         f.loc[i, "operations_flop"] = str(float(f.loc[i, "hardware_burden_flop"]) * 2)
     with pytest.raises(DataError, match="no compute_caveat explains it") as e:
-        evidence.load_models(_broken_copy(tmp_path, edit))
+        tables.load_imagenet_models(_broken_copy(tmp_path, edit))
     assert e.value.column == "operations_flop"
 
     def edit_ok(f):
         edit(f)
         f.loc[f.index[f["model"] == "DeiT-B"][0], "compute_caveat"] = "different runs"
-    evidence.load_models(_broken_copy(tmp_path, edit_ok))
+    tables.load_imagenet_models(_broken_copy(tmp_path, edit_ok))
 
 
 @pytest.mark.parametrize("text", ["value from find_string id 123456789", "paper not opened in this session",
@@ -245,7 +245,7 @@ def test_provenance_rule_rejects_lookup_text(tmp_path, text):
     def edit(f):
         f.loc[3, "notes"] = text
     with pytest.raises(DataError, match="not a public source"):
-        evidence.load_models(_broken_copy(tmp_path, edit))
+        tables.load_imagenet_models(_broken_copy(tmp_path, edit))
 
 
 def test_no_lookup_ids_anywhere_in_data():
@@ -269,7 +269,7 @@ def test_upstream_tests_fail_in_ci_when_upstream_missing(tmp_path):
 def test_first_edition_counts_match_git_history():
     from analysis import completeness as C
 
-    stored = C.load_first_edition()
+    stored = tables.load_first_edition_counts()
     try:
         recomputed = C.first_edition_from_git()
     except (subprocess.CalledProcessError, FileNotFoundError):
@@ -282,7 +282,7 @@ def test_first_edition_counts_match_git_history():
 def test_second_edition_counts_and_shared_inputs():
     from analysis import completeness as C
 
-    m = evidence.models()
+    m = tables.imagenet_models()
     c = C.second_edition_counts(m)
     assert c["n_models"] == len(m) and c["n_ops_over_burden_uncaveated"] == 0
     assert c["n_single_models"] + c["n_ensembles"] == len(m)

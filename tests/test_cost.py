@@ -12,9 +12,9 @@ import pandas as pd
 import pint
 import pytest
 
-from analysis import cost, cost_sources, paths
+from analysis import cost, cost_sources, paths, tables
 from analysis.charts import cost as cch
-from analysis.validate import DataError
+from analysis.validate import DataError, find_resource
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +102,9 @@ def test_authors_constants_reproduce_their_published_figures():
     (_set("grid_intensity", unit="kg/parsec-ish"), "unit", "unknown unit"),
     (_set("grid_intensity", unit="kg/hour"), "unit", "is not [mass] / [energy]"),
     (_set("device_power", value="-300"), "value", "out of range"),
-    (_set("pue", low="1.7"), "low", "low 1.7 > value"),
-    (_set("price_per_device_hour", high="1.0"), "high", "high 1 < value"),
-    (_set("pue", source="internal notes"), "source", "unknown source"),
+    (_set("pue", low="1.7"), "low", "low (1.7) greater than value"),
+    (_set("price_per_device_hour", high="1.0"), "value", "greater than high (1)"),  # x-rules: value <= high
+    (_set("pue", source="internal notes"), "source", "does not match pattern"),
     (_set("pue", source=""), "source", "empty value"),
     (_set("pue", year="1850"), "year", "out of range"),  # schema constraint from datapackage.json
     (_set("pue", name="PUE"), "name", "does not match pattern"),
@@ -221,8 +221,7 @@ def test_calculator_spec_carries_the_tested_formula_and_defaults(p, targets):
 
 
 def test_schema_lives_in_the_data_package():
-    from analysis import evidence
-    res = evidence.resource("cost_parameters")
+    res = find_resource("cost_parameters")
     assert res["path"] == cost_sources.PARAMETERS_FILE.name
     assert [f["name"] for f in res["schema"]["fields"]] == list(cost_sources.FIELDS)
-    assert [c.name for c in cost.parameter_columns()] == list(cost_sources.FIELDS)
+    assert tables.column_names("cost_parameters") == list(cost_sources.FIELDS)

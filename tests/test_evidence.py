@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import evidence, paths
+from analysis import evidence, paths, tables
 from analysis.charts import evidence as evidence_charts
 
 UPSTREAM = paths.shared_data_sources()
@@ -36,12 +36,12 @@ def needs_upstream(test):
 
 @pytest.fixture(scope="module")
 def models():
-    return evidence.models()
+    return tables.imagenet_models()
 
 
 @pytest.fixture(scope="module")
 def hardware():
-    return evidence.hardware()
+    return tables.hardware_table()
 
 
 @needs_upstream
@@ -63,14 +63,19 @@ def test_check_mode_exit_code():
 
 
 def test_schema_is_read_from_datapackage():
-    cols = {c.name: c for c in evidence.schema_columns("imagenet_models")}
-    top1 = cols["top1_error_pct"]
-    assert top1.kind == "number" and top1.required
-    assert (top1.minimum, top1.maximum, top1.exclusive_minimum, top1.exclusive_maximum) == (0, 100, True, True)
-    assert cols["operations_status"].allowed == ("reported", "estimated", "epoch", "empty")
-    assert cols["publication_date"].minimum == 2010 and cols["publication_date"].maximum == 2025
-    assert list(pd.read_csv(paths.DATA / "imagenet_models.csv", nrows=0).columns) == evidence.column_names("imagenet_models")
-    assert evidence.units("imagenet_models")["operations_flop"] == "FLOP"
+    """The loader applies whatever data/datapackage.json says: tighten a bound there and it bites."""
+    from analysis.validate import DataError, find_resource, load_datapackage
+
+    pkg = load_datapackage()
+    top1 = {f["name"]: f for f in find_resource("imagenet_models", pkg)["schema"]["fields"]}["top1_error_pct"]
+    assert top1["type"] == "number" and top1["constraints"]["required"]
+    assert (top1["constraints"]["exclusiveMinimum"], top1["constraints"]["exclusiveMaximum"]) == (0, 100)
+    top1["constraints"]["exclusiveMaximum"] = 5
+    with pytest.raises(DataError, match=r"column 'top1_error_pct': value \S+ out of range \(must be < 5\)") as err:
+        tables.load_imagenet_models(package=pkg)
+    assert len(err.value.problems) > 100  # every row above 5 % is reported, not only the first
+    assert list(pd.read_csv(paths.DATA / "imagenet_models.csv", nrows=0).columns) == tables.column_names("imagenet_models")
+    assert tables.field_units("imagenet_models")["operations_flop"] == "FLOP"
 
 
 def test_coverage_targets(models):
@@ -300,7 +305,7 @@ def test_curated_values_win_and_bad_rows_are_listed(tmp_path, monkeypatch):
     ex = pd.read_csv(io.StringIO(texts["imagenet_excluded.csv"]))
     bad = ex[ex["origin"] == "curated/paper_values_d1.csv"]
     assert list(bad["row"]) == [3, 4]
-    assert "Abacus 9000" in bad.iloc[0]["reason"] and "not a positive number" in bad.iloc[1]["reason"]
+    assert "Abacus 9000" in bad.iloc[0]["reason"] and "out of range (must be > 0)" in bad.iloc[1]["reason"]
 
 
 def test_fmt_is_deterministic():
@@ -313,7 +318,7 @@ def test_fmt_is_deterministic():
 
 
 def test_excluded_rows_listed_with_reasons():
-    ex = evidence.load_excluded()
+    ex = tables.load_excluded()
     assert set(ex.columns) == {"origin", "row", "model", "reason"}
     assert ex["reason"].str.len().gt(0).all()
     # the PwC rows without top-1 or without a paper are accounted for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -9,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import evidence, paths
-from analysis.validate import DataError
+from analysis import paths, tables
+from analysis.validate import DataError, find_resource
 
 ROW = 5  # 0-based data row we break; the file line is ROW + 2 (header = line 1)
 LINE = ROW + 2
@@ -37,7 +38,7 @@ def _row_with(models: pd.DataFrame, column: str) -> int:
 def _expect(tmp_path, models, column, rule_regex, row=LINE, hardware=None, file="bad_models.csv"):
     mp, hp = _write(tmp_path, models, hardware)
     with pytest.raises(DataError) as info:
-        evidence.load_models(mp, hp)
+        tables.load_imagenet_models(mp, hp)
     err = info.value
     msg = str(err)
     assert Path(err.file).name == file and msg.startswith(file)
@@ -106,10 +107,21 @@ def test_hardware_burden_negative(tmp_path):
     _expect(tmp_path, m, "hardware_burden_flop", r"out of range \(must be > 0\)", row=i + 2)
 
 
-def test_date_out_of_range(tmp_path):
+def test_date_after_today(tmp_path):
+    """The bound is today, not a fixed year: tomorrow fails, a paper of this year is legitimate."""
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     m, _ = _frames()
-    m.loc[ROW, "publication_date"] = "2031-01-01"
-    _expect(tmp_path, m, "publication_date", r"date 2031-01-01 out of range \[2010, 2025\]")
+    m.loc[ROW, "publication_date"] = tomorrow
+    _expect(tmp_path, m, "publication_date", rf"date {tomorrow} is after today")
+    m.loc[ROW, "publication_date"] = dt.date.today().replace(month=1, day=1).isoformat()
+    mp, hp = _write(tmp_path, m)
+    tables.load_imagenet_models(mp, hp)
+
+
+def test_date_before_the_day_precision_minimum(tmp_path):
+    m, _ = _frames()
+    m.loc[ROW, "publication_date"] = "2009-12-31"
+    _expect(tmp_path, m, "publication_date", r"value 2009-12-31 out of range \(must be >= 2010-01-01\)")
 
 
 def test_not_a_date(tmp_path):
@@ -175,7 +187,7 @@ def test_estimated_burden_without_precision(tmp_path):
     m, _ = _frames()
     i = int(m.index[m["hardware_burden_status"] == "estimated"][0])
     m.loc[i, "hardware_burden_precision"] = ""
-    _expect(tmp_path, m, "hardware_burden_precision", r"estimated hardware burden without", row=i + 2)
+    _expect(tmp_path, m, "hardware_burden_precision", r"'estimated' but hardware_burden_precision is empty", row=i + 2)
 
 
 def test_hardware_peak_must_match_precision(tmp_path):
@@ -184,7 +196,7 @@ def test_hardware_peak_must_match_precision(tmp_path):
     h.loc[i, "burden_peak_flops"] = h.loc[i, "peak_tensor_16bit_flops"]
     mp, hp = _write(tmp_path, m, h)
     with pytest.raises(DataError) as info:
-        evidence.load_hardware(hp)
+        tables.load_hardware(hp)
     assert info.value.row == i + 2 and info.value.column == "burden_peak_flops"
     assert "must equal the fp32 peak" in str(info.value) and str(info.value).startswith("bad_hardware.csv")
 
@@ -194,24 +206,24 @@ def test_hardware_duplicate_accelerator(tmp_path):
     h.loc[1, "accelerator"] = h.loc[0, "accelerator"]
     mp, hp = _write(tmp_path, m, h)
     with pytest.raises(DataError, match=r"bad_hardware.csv, row 3, column 'accelerator': duplicate accelerator"):
-        evidence.load_hardware(hp)
+        tables.load_hardware(hp)
 
 
 def test_file_not_found(tmp_path):
     with pytest.raises(DataError, match=r"nothing.csv: file not found"):
-        evidence.load_models(tmp_path / "nothing.csv", paths.DATA / "hardware.csv")
+        tables.load_imagenet_models(tmp_path / "nothing.csv", paths.DATA / "hardware.csv")
 
 
 def test_schema_type_unsupported(tmp_path):
     pkg = json.loads((paths.DATA / "datapackage.json").read_text())
     pkg["resources"][0]["schema"]["fields"][0]["type"] = "geopoint"
     with pytest.raises(DataError, match=r"unsupported type 'geopoint'"):
-        evidence.schema_columns("imagenet_models", pkg)
+        find_resource("imagenet_models", pkg)
 
 
 def test_committed_tables_pass():
-    hw = evidence.load_hardware()
-    frame = evidence.load_models(hardware=hw)
+    hw = tables.load_hardware()
+    frame = tables.load_imagenet_models(hardware=hw)
     assert len(frame) > 100
 
 

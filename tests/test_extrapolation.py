@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis import evidence, paths
+from analysis import paths, tables
 from analysis import extrapolation as ex
 from analysis import extrapolation_compute as xc
 from analysis.validate import DataError
@@ -112,22 +112,22 @@ def test_unknown_form_and_bad_floor_are_refused():
 # Data: the label-noise table and the mid-2020 selection
 # ----------------------------------------------------------------------------------------------
 def test_label_noise_table_validates_and_gives_the_floor():
-    noise = ex.load_label_noise()
+    noise = tables.load_label_noise()
     assert (noise["headline"] == "yes").sum() == 1
     assert ex.label_floor_pct(noise) == pytest.approx(100 * 2916 / 50000)
 
 
 def test_label_noise_percentage_must_match_the_count(tmp_path):
     path = tmp_path / "label_noise.csv"
-    text = ex.LABEL_NOISE_FILE.read_text(encoding="utf-8").replace(",5.832,", ",6.5,")
+    text = tables.LABEL_NOISE_FILE.read_text(encoding="utf-8").replace(",5.832,", ",6.5,")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match=r"label_noise.csv, row 2, column 'value_pct'"):
-        ex.load_label_noise(path)
+        tables.load_label_noise(path)
 
 
 @pytest.fixture(scope="module")
 def models():
-    return evidence.models()
+    return tables.imagenet_models()
 
 
 def test_only_results_up_to_mid_2020_enter(models):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import eiv, evidence, stats
+from analysis import eiv, stats, tables
 from analysis import ninth_power as npw
 from analysis import ninth_power_robust as rb
 
@@ -116,7 +116,7 @@ def test_floor_fit_recovers_parameters_and_refuses_targets_below_the_floor():
 # ---------------------------------------------------------------- committed data
 @pytest.fixture(scope="module")
 def models():
-    return evidence.models()
+    return tables.imagenet_models()
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_headline_figures_on_the_committed_table(models, table):
     head = table.iloc[0]
     assert (int(head["n"]), round(head["gamma"], 1), round(head["r2"], 2)) == (73, 12.4, 0.68)
     assert round(head["gamma_ci_low"], 1) == 10.4 and round(head["gamma_ci_high"], 1) == 15.4
-    pair = rb.alexnet_nasnet(models, evidence.hardware())
+    pair = rb.alexnet_nasnet(models, tables.hardware_table())
     assert round(pair["compute_ratio"]) == 1069 and round(pair["gamma"], 2) == 9.27
     assert round(pair["hardware_speedup"], 2) == 5.88 and round(pair["gamma_single"], 2) == 8.15
 

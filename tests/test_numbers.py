@@ -117,10 +117,10 @@ def test_headline_frame_names_the_function_that_built_it():
     assert chapter_headline_rows().attrs["source"].endswith(".chapter_headline_rows")
 
 
-def test_tables_read_are_recorded_as_inputs(tmp_path):
-    from analysis.validate import Column, files_read, read_table
+def test_tables_read_are_recorded_as_inputs():
+    from analysis import paths
+    from analysis.validate import check_table, files_read, find_resource
 
-    path = tmp_path / "tiny.csv"
-    path.write_text("a\n1\n")
-    read_table(path, [Column("a", "integer")])
-    assert files_read()[-1] == "tiny.csv"
+    res = find_resource("hardware")
+    check_table(paths.DATA / "hardware.csv", res)
+    assert "data/hardware.csv" in files_read()

@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 
 from analysis import flops as fl
+from analysis import tables
 from analysis import overparam as op
 from analysis.charts import overparam as oc
 from analysis import overparam_fit as of
 from analysis import overparam_frontier as fr
 from analysis import overparam_learners as ol
-from analysis import overparam_models as om
+from analysis import overparam_summary as osum
 from analysis.validate import DataError
 
 SMALL = op.Design(
@@ -189,7 +190,7 @@ def test_round_sig():
 
 
 def test_models_table_loads_with_ratios():
-    t = om.load_overparam_models().set_index("model")
+    t = osum.parameter_ratios(tables.load_overparam_models()).set_index("model")
     ns = t.loc["Noisy Student (EfficientNet-L2)"]
     assert ns["params"] == 480_300_000
     assert ns["params_per_labelled_image"] == pytest.approx(480.3e6 / 1.28e6)
@@ -199,10 +200,8 @@ def test_models_table_loads_with_ratios():
 
 def test_models_table_agrees_with_the_evidence_table():
     """The same model must not have two parameter counts in the report's two tables."""
-    from analysis import evidence
-
-    ours = om.load_overparam_models().set_index("model")["params"]
-    table = evidence.models().set_index("model")["params"]
+    ours = osum.parameter_ratios(tables.load_overparam_models()).set_index("model")["params"]
+    table = tables.imagenet_models().set_index("model")["params"]
     same = {"AlexNet": "AlexNet - 7CNNs", "Noisy Student (EfficientNet-L2)": "NoisyStudent (EfficientNet-L2)",
             "ViT-G/14": "ViT-G/14"}
     for name, other in same.items():
@@ -213,27 +212,25 @@ def test_models_table_agrees_with_the_evidence_table():
 def test_models_table_agrees_with_the_evidence_table_on_images():
     """Finding 2 of the review: the two tables must not count a model's training images differently
     (Noisy Student trains on 130M JFT images, not 300M; ViT-G/14 pre-trains on JFT-3B)."""
-    from analysis import evidence
-
-    ours = om.load_overparam_models().set_index("model")
-    images = evidence.models().set_index("model")["train_images"]
+    ours = osum.parameter_ratios(tables.load_overparam_models()).set_index("model")
+    images = tables.imagenet_models().set_index("model")["train_images"]
     assert ours.loc["Noisy Student (EfficientNet-L2)", "extra_images"] == float(images["NoisyStudent (EfficientNet-L2)"])
     assert ours.loc["ViT-G/14", "extra_images"] == float(images["ViT-G/14"])
     assert ours.loc["AlexNet", "labelled_images"] == float(images["AlexNet - 7CNNs"])
 
 
 def test_models_table_bad_rows_name_row_and_column(tmp_path):
-    good = om.MODELS_FILE.read_text(encoding="utf-8").splitlines()
+    good = tables.OVERPARAM_FILE.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "models.csv"
     bad.write_text("\n".join([good[0], good[1].replace("60000000", "sixty", 1)]) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"row 2, column 'params'"):
-        om.load_overparam_models(bad)
+        tables.load_overparam_models(bad)
     bad.write_text("\n".join([good[0], good[1].replace("https://papers", "papers", 1)]) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="column 'source'"):
-        om.load_overparam_models(bad)
+        tables.load_overparam_models(bad)
     bad.write_text(good[0] + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="no rows"):
-        om.load_overparam_models(bad)
+        tables.load_overparam_models(bad)
 
 
 # ---------------------------------------------------------------- charts
@@ -246,7 +243,7 @@ def test_charts_are_small_named_and_described(small_result):
     assert '"missed"' in text
     rows = sum(len(v) for v in spec.get("datasets", {}).values())
     assert 0 < rows < 1000
-    models = oc.models_chart(om.load_overparam_models()).to_dict()
+    models = oc.models_chart(osum.parameter_ratios(tables.load_overparam_models())).to_dict()
     assert models["description"]
 
 

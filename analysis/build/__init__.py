@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import evidence
+from .. import tables
 from .common import to_csv_text
 from .hardware import build_hardware
 from .inputs import (read_accelerators, read_aliases, read_curated, read_ensemble_rules, read_extra_data_rules,
@@ -34,8 +34,9 @@ def validate_outputs(texts: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, text in texts.items():
             (Path(tmp) / name).write_text(text, encoding="utf-8")
-        hw = evidence.load_hardware(Path(tmp) / OUT_HARDWARE)
-        evidence.load_models(Path(tmp) / OUT_MODELS, Path(tmp) / OUT_HARDWARE, hardware=hw)
+        hw = tables.load_hardware(Path(tmp) / OUT_HARDWARE)
+        tables.load_imagenet_models(Path(tmp) / OUT_MODELS, Path(tmp) / OUT_HARDWARE, hardware=hw)
+        tables.load_excluded(Path(tmp) / OUT_EXCLUDED)
 
 
 def build(upstream: Path, curated_dir: Path | None = None, curated_files: list[str] | None = None) -> dict[str, str]:
@@ -46,9 +47,9 @@ def build(upstream: Path, curated_dir: Path | None = None, curated_files: list[s
     excluded: list[dict] = []
     curated = read_curated(excluded, set(accelerators["accelerator"]), aliases["curated"], curated_dir, curated_files)
     name_map = read_name_map(None if curated_dir is None else Path(curated_dir) / "name_map.csv")
-    hardware = build_hardware(up, accelerators, evidence.column_names("hardware"))
+    hardware = build_hardware(up, accelerators, tables.column_names("hardware"))
     lk = Lookups(up, name_map, hardware, aliases, read_extra_data_rules(), read_ensemble_rules(), read_uncertainty_rules())
-    models = build_models(up, curated, lk, evidence.column_names("imagenet_models"), excluded)
+    models = build_models(up, curated, lk, tables.column_names("imagenet_models"), excluded)
     ex = pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS).sort_values(["origin", "row"]).reset_index(drop=True)
     texts = {OUT_HARDWARE: to_csv_text(hardware), OUT_MODELS: to_csv_text(models), OUT_EXCLUDED: to_csv_text(ex)}
     validate_outputs(texts)

@@ -8,15 +8,14 @@ curated row that breaks a rule is not used: it is returned in the exclusion list
 
 from __future__ import annotations
 
-import math
-import re
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from .. import paths
-from ..validate import DataError
+from .. import tables
+from ..cells import check_cell
+from ..validate import DataError, check_table, find_resource
 from .common import norm_source
 
 __all__ = [
@@ -25,7 +24,7 @@ __all__ = [
     "read_aliases", "read_extra_data_rules", "read_ensemble_rules", "read_uncertainty_rules",
 ]
 
-CURATED = paths.DATA / "curated"
+CURATED = tables.CURATED
 # precedence order: recent results, training details, model families, data-infrastructure fixes
 CURATED_FILES = ["paper_values_recent.csv", "paper_values_training.csv", "paper_values_families.csv",
                  "paper_values_d1.csv"]
@@ -48,7 +47,6 @@ UPSTREAM_FILES = {
     "ml_hardware": "epoch-ml-hardware/ml_hardware.csv",
     "mlco2": "mlco2-impact/gpus.csv",
 }
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def read_upstream(up: Path) -> dict[str, pd.DataFrame]:
@@ -67,65 +65,68 @@ def read_upstream(up: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _read_text_table(path: Path, required: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(path, "file not found")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in required if c not in raw.columns]
-    if missing:
-        raise DataError(path, f"missing column(s) {missing}", column=missing[0])
-    return raw
+def _read_text_table(path: Path, resource: str) -> pd.DataFrame:
+    """A curated table as text ("" when empty), after the schema check of ``data/datapackage.json``."""
+    tables.load_curated(resource, path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _target_fields() -> dict[str, dict]:
+    spec = find_resource(CURATED_FILES[0].removesuffix(".csv"))["schema"]["x-target"]
+    fields = {f["name"]: f for f in find_resource(spec["resource"])["schema"]["fields"]}
+    return {name: fields[spec["rename"].get(name, name)] for name in CURATED_FIELDS}
 
 
 def curated_problem(field: str, value: str, status: str, accelerators: set[str], aliases: dict[str, str]) -> str | None:
-    """Why one curated value cannot be used, or None when it can (pure; no I/O)."""
-    if field not in CURATED_FIELDS:
+    """Why one curated value cannot be used, or None when it can (no I/O but the schema).
+
+    The value is checked against the schema of the ``imagenet_models`` column it fills (the
+    ``x-target`` of the paper-values tables in ``data/datapackage.json``); an accelerator must name
+    a row of the accelerator table after the curated spellings are mapped.
+    """
+    targets = _target_fields()
+    if field not in targets:
         return f"unknown field {field!r}"
     if value == "":
         return "empty value"
     if status not in ("reported", "estimated"):
-        return f"status {status!r} not reported|estimated"
-    if field in NUMERIC_FIELDS:
-        try:
-            v = float(value)
-        except ValueError:
-            return f"value {value!r} not numeric"
-        if not math.isfinite(v) or v <= 0:
-            return f"value {value!r} not a positive number"
-        if field == "ensemble_size" and not v.is_integer():
-            return f"ensemble_size {value!r} not a whole number"
-        return None
-    if field == "publication_date":
-        if not ISO_DATE.match(value):
-            return f"publication_date {value!r} not a date (YYYY-MM-DD)"
-        try:
-            pd.Timestamp(value)
-        except ValueError:
-            return f"publication_date {value!r} not a date (YYYY-MM-DD)"
+        return f"status {status!r} not one of reported, estimated"
+    spec = {**targets[field], "constraints": {k: v for k, v in targets[field].get("constraints", {}).items()
+                                               if k != "required"}}
+    _, problem = check_cell(spec, value)
+    if problem:
+        return problem
     if field == "accelerator" and aliases.get(value, value) not in accelerators:
         return f"accelerator {value!r} not in the hardware table"
-    if field == "training_precision" and value not in PRECISIONS:
-        return f"training_precision {value!r} not one of {'|'.join(PRECISIONS)}"
-    if field == "search_cost_included" and value not in ("yes", "no"):
-        return f"search_cost_included {value!r} not yes|no"
     return None
 
 
 def read_curated(excluded: list[dict], accelerators: set[str], aliases: dict[str, str],
                  folder: Path | None = None, files: list[str] | None = None) -> list[dict]:
-    """All usable curated values, in precedence order; unusable rows are appended to ``excluded``."""
+    """All usable curated values, in precedence order; unusable rows are appended to ``excluded``.
+
+    A file that is not a well-formed table (header, delimiter, encoding, blank or ragged lines)
+    raises :class:`DataError`; a row whose value breaks a rule is excluded with the reason.
+    """
     folder = CURATED if folder is None else Path(folder)
+    res = find_resource(CURATED_FILES[0].removesuffix(".csv"))
     rows: list[dict] = []
     for name in CURATED_FILES if files is None else files:
         path = folder / name
         if not path.exists():
             print(f"note: curated file {name} not present", file=sys.stderr)
             continue
-        raw = _read_text_table(path, ["model", "field", "value", "source", "status", "note"])
-        for i, r in raw.iterrows():
-            line = i + 2
+        table = check_table(path, res)
+        data_lines = set(table.lines)
+        structural = [p for p in table.problems if p.row not in data_lines]  # header, blank or ragged lines
+        if structural:
+            raise structural[0].error(structural)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for (i, r), line in zip(raw.iterrows(), table.lines):
             model, field, value = r["model"].strip(), r["field"].strip(), r["value"].strip()
-            problem = "empty model" if not model else curated_problem(field, value, r["status"].strip(), accelerators, aliases)
+            problem = "empty model" if not model else curated_problem(field, value, r["status"].strip(), accelerators,
+                                                                      aliases)
+            problem = problem or next((p.rule for p in table.problems if p.row == line), None)
             if problem:
                 print(f"WARNING {name} row {line} ({model}/{field}): {problem}; row not used", file=sys.stderr)
                 excluded.append({"origin": f"curated/{name}", "row": line, "model": model, "reason": f"{field}: {problem}"})
@@ -145,34 +146,22 @@ def read_curated(excluded: list[dict], accelerators: set[str], aliases: dict[str
 def read_name_map(path: Path | None = None) -> dict[str, dict]:
     """Joins: our model name (or 'model|source') -> Epoch model, authors' point, timm architecture, notes."""
     path = CURATED / "name_map.csv" if path is None else path
-    raw = _read_text_table(path, ["model", "epoch_model", "epoch_fields", "authors_model", "timm_arch", "timm_img_size",
-                                  "note", "disagreement_note"])
+    raw = _read_text_table(path, "name_map")
     return {r["model"].strip(): {k: r[k].strip() for k in raw.columns} for _, r in raw.iterrows()}
 
 
 def read_accelerators(path: Path | None = None) -> pd.DataFrame:
     """Our accelerator names -> Epoch chip row, Epoch price rows, the authors' peak, mlco2 name (one row each)."""
     path = CURATED / "accelerators.csv" if path is None else path
-    raw = _read_text_table(path, ["accelerator", "manufacturer", "kind", "epoch_chip", "epoch_price_models",
-                                  "authors_peak_flops", "mlco2_name", "source", "note"])
-    dup = raw["accelerator"][raw["accelerator"].duplicated()]
-    if len(dup):
-        raise DataError(path, f"duplicate accelerator {dup.iloc[0]!r}", row=int(dup.index[0]) + 2, column="accelerator")
-    bad = ~raw["kind"].isin(["gpu", "tpu", "cpu"])
-    if bad.any():
-        i = int(bad.idxmax())
-        raise DataError(path, f"kind {raw.loc[i, 'kind']!r} not gpu|tpu|cpu", row=i + 2, column="kind")
-    return raw
+    return _read_text_table(path, "accelerators")
 
 
 def read_aliases(path: Path | None = None) -> dict[str, dict[str, str]]:
     """Spellings -> our accelerator names, split by origin ('epoch' hardware strings, 'curated' spellings)."""
     path = CURATED / "accelerator_aliases.csv" if path is None else path
-    raw = _read_text_table(path, ["spelling", "accelerator", "origin", "note"])
+    raw = _read_text_table(path, "accelerator_aliases")
     out: dict[str, dict[str, str]] = {"epoch": {}, "curated": {}}
-    for i, r in raw.iterrows():
-        if r["origin"] not in out:
-            raise DataError(path, f"origin {r['origin']!r} not epoch|curated", row=i + 2, column="origin")
+    for _, r in raw.iterrows():
         out[r["origin"]][r["spelling"]] = r["accelerator"]
     return out
 
@@ -180,19 +169,19 @@ def read_aliases(path: Path | None = None) -> dict[str, dict[str, str]]:
 def read_extra_data_rules(path: Path | None = None) -> list[tuple[str | None, str | None, str, str]]:
     """(model regex, title regex, value, reason) in order; the first match wins."""
     path = CURATED / "extra_data_rules.csv" if path is None else path
-    raw = _read_text_table(path, ["model_pattern", "title_pattern", "value", "reason"])
+    raw = _read_text_table(path, "extra_data_rules")
     return [(r["model_pattern"] or None, r["title_pattern"] or None, r["value"], r["reason"]) for _, r in raw.iterrows()]
 
 
 def read_ensemble_rules(path: Path | None = None) -> list[tuple[str, int, str, str]]:
     """(model regex, ensemble size, source, reason): results that combine several networks."""
     path = CURATED / "ensemble_rules.csv" if path is None else path
-    raw = _read_text_table(path, ["model_pattern", "ensemble_size", "source", "reason"])
+    raw = _read_text_table(path, "ensemble_rules")
     return [(r["model_pattern"], int(r["ensemble_size"]), r["source"], r["reason"]) for _, r in raw.iterrows()]
 
 
 def read_uncertainty_rules(path: Path | None = None) -> dict[tuple[str, str], float]:
     """(measure, component) -> log10 standard deviation of that component."""
     path = CURATED / "uncertainty_rules.csv" if path is None else path
-    raw = _read_text_table(path, ["measure", "component", "log10_sd", "when", "reason"])
+    raw = _read_text_table(path, "uncertainty_rules")
     return {(r["measure"], r["component"]): float(r["log10_sd"]) for _, r in raw.iterrows()}

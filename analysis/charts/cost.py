@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .. import cost
+from .. import cost, tables
 from .theme import PALETTE, WIDTH
 
 TARGETS = (5.0, 3.0, 1.0)
@@ -65,7 +65,7 @@ def _preset_rows(p: cost.Parameters, authors_per_usd: float, authors_per_t: floa
 def calculator_data(targets: pd.DataFrame, p: cost.Parameters, constants: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per preset and target: the compute, the fixed inputs and the preset values."""
     from .. import conversions
-    constants = conversions.load_constants() if constants is None else constants
+    constants = tables.load_conversion_constants() if constants is None else constants
     per_usd = conversions.constant("authors_flop_per_usd", constants)
     per_t = conversions.constant("authors_flop_per_lb_co2", constants) * cost.Q_(1, "t").to("lb").magnitude
     nyc_authors = cost.Q_(conversions.nyc_month_lb_co2(constants), "lb").to("t").magnitude

@@ -25,7 +25,7 @@ def coverage_chart(frame: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     frame : pandas.DataFrame
-        The ImageNet models table (:func:`analysis.evidence.models`).
+        The ImageNet models table (:func:`analysis.tables.imagenet_models`).
 
     Returns
     -------
@@ -60,7 +60,7 @@ def comparison_chart(frame: pd.DataFrame, ours: str, theirs: str, ours_title: st
     Parameters
     ----------
     frame : pandas.DataFrame
-        The ImageNet models table (:func:`analysis.evidence.models`).
+        The ImageNet models table (:func:`analysis.tables.imagenet_models`).
     ours, theirs : str
         Columns compared (ours on y, the reference on x).
     ours_title, theirs_title : str
@@ -112,7 +112,7 @@ def frontier_chart(frame: pd.DataFrame):
     Parameters
     ----------
     frame : pandas.DataFrame
-        The ImageNet models table (:func:`analysis.evidence.models`).
+        The ImageNet models table (:func:`analysis.tables.imagenet_models`).
 
     Returns
     -------

@@ -142,7 +142,7 @@ def models_chart(table: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`analysis.overparam_models.load_overparam_models`.
+        :func:`analysis.tables.load_overparam_models` and :func:`analysis.overparam_summary.parameter_ratios`.
 
     Returns
     -------

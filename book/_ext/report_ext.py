@@ -18,12 +18,17 @@
    link to the sentence that uses it.
 5. **Tables.** Pages with DataFrame tables (e.g. the evidence chapter) get ``report-tables.js``
    too: each table can be sorted by a column and filtered in the page, offline.
+6. **Scorecard.** The scorecard notebook reads every other chapter's glued numbers while it
+   executes: ``DLDR_GLUE_DIR`` points its kernel at myst-nb's glue files, the scorecard is read
+   last and re-read (and, being ``execution_mode: force``, re-executed) whenever any page is
+   rebuilt. ``scorecard.json`` is written beside ``results.json`` from the same numbers.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -40,6 +45,9 @@ CSS_FILE = "report.css"
 TABLES_JS = "report-tables.js"
 TABLE_MARKERS = ('class="dataframe', "report-numbers")
 RESULTS_JSON = "results.json"
+SCORECARD_JSON = "scorecard.json"
+SCORECARD_DOC = "notebooks/scorecard"
+GLUE_DIR_ENV = "DLDR_GLUE_DIR"  # read by analysis.scorecard_page.glued_results
 CHART_MARKER = 'class="report-chart"'
 
 # The MathJax files a page needs: the combined component, and what it may load on demand.
@@ -78,6 +86,9 @@ def _copy_mathjax(app: Sphinx) -> None:
 
 
 def _builder_inited(app: Sphinx) -> None:
+    # Kernels started from here on inherit it: the scorecard reads the chapters' glue files there.
+    _glue_dir(app).mkdir(parents=True, exist_ok=True)
+    os.environ[GLUE_DIR_ENV] = str(_glue_dir(app))
     if app.builder.format != "html":
         return
     _write_vega(app)
@@ -357,8 +368,28 @@ def _doctree_resolved(app: Sphinx, doctree, fromdocname: str) -> None:
 
 
 def _env_get_outdated(app, env, added, changed, removed):
-    # The Numbers page depends on every notebook: rebuild it whenever anything is rebuilt.
-    return [doc for doc in env.found_docs if doc.endswith("numbers")] if (added or changed or removed) else []
+    # The Numbers page and the scorecard depend on every notebook: rebuild them whenever anything is rebuilt.
+    if not (added or changed or removed):
+        return []
+    return [doc for doc in env.found_docs if doc.endswith("numbers") or doc == SCORECARD_DOC]
+
+
+def _env_before_read_docs(app, env, docnames: list[str]) -> None:
+    # The scorecard executes last, after every chapter's glue file is written (in place, as Sphinx asks).
+    if SCORECARD_DOC in docnames:
+        docnames.remove(SCORECARD_DOC)
+        docnames.append(SCORECARD_DOC)
+
+
+def write_scorecard(outdir: Path, numbers: dict[str, dict]) -> Path:
+    """Write ``scorecard.json`` from the book's numbers (the mapping of ``results.json``)."""
+    from analysis import scorecard, scorecard_page, tables
+
+    scored = scorecard_page.add_links(scorecard.score_claims(tables.load_article_claims(), numbers))
+    data = scorecard_page.scorecard_records(scored, scorecard.verdict_counts(scored))
+    out = Path(outdir) / SCORECARD_JSON
+    out.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
 
 
 def _build_finished(app: Sphinx, exception) -> None:
@@ -367,6 +398,8 @@ def _build_finished(app: Sphinx, exception) -> None:
     numbers = collect_numbers(app)
     out = Path(app.outdir) / RESULTS_JSON
     out.write_text(json.dumps(numbers, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if SCORECARD_DOC in app.env.found_docs:
+        write_scorecard(Path(app.outdir), numbers)
 
 
 def setup(app: Sphinx):
@@ -384,5 +417,6 @@ def setup(app: Sphinx):
     app.connect("html-page-context", _html_page_context)
     app.connect("doctree-resolved", _doctree_resolved)
     app.connect("env-get-outdated", _env_get_outdated)
+    app.connect("env-before-read-docs", _env_before_read_docs)
     app.connect("build-finished", _build_finished)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
