@@ -20,6 +20,7 @@ Rules enforced here (a violation raises at execution time, so the build fails):
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import re
@@ -82,8 +83,46 @@ def check_key(key: str) -> str:
     return key
 
 
+def caller_source(skip: int = 1) -> str:
+    """Where a call came from, for provenance: ``module.function`` for library code, or
+    ``notebook cell [n]: <the calling line>`` for code typed in a notebook cell (``n`` is the
+    cell's execution count, which in a top-to-bottom run is its position among the code cells).
+
+    ``skip`` frames are skipped beyond this function's caller; frames inside this module are
+    skipped as well.
+    """
+    frame = inspect.currentframe()
+    for _ in range(skip + 1):
+        frame = frame.f_back if frame is not None else None
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    module = frame.f_globals.get("__name__", "")
+    info = inspect.getframeinfo(frame, context=1)
+    if module == "__main__":
+        line = (info.code_context or [""])[0].strip()
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            count = getattr(shell, "execution_count", None) if shell is not None else None
+        except ImportError:  # pragma: no cover - IPython ships with the kernel
+            count = None
+        cell = f"notebook cell [{count}]" if count else "notebook cell"
+        return f"{cell}: {line}" if line else cell
+    return f"{module}.{info.function}"
+
+
+def _default_inputs() -> list[str]:
+    from .validate import files_read
+
+    return list(files_read())
+
+
 def number_bundle(key: str, value: Any, unit: str | None = None, note: str | None = None,
-                  digits: int | None = None):
+                  digits: int | None = None, source: str | None = None,
+                  inputs: list[str] | tuple[str, ...] | None = None):
     """The (data, metadata) pair that :func:`glue_number` displays; separated for testing."""
     check_key(key)
     scalar = publish(value, digits, key)
@@ -96,22 +135,37 @@ def number_bundle(key: str, value: Any, unit: str | None = None, note: str | Non
         report["digits"] = SIG_DIGITS if digits is None else digits
     if note:
         report["note"] = note
+    if source:
+        report["source"] = str(source)
+    if inputs is not None:
+        if isinstance(inputs, str) or not all(isinstance(i, str) for i in inputs):
+            raise TypeError(f"glue key {key!r}: inputs must be a list of strings (data files or sources)")
+        report["inputs"] = list(inputs)
     meta[METADATA_KEY] = report
     return data, meta
 
 
 def glue_number(key: str, value: Any, unit: str | None = None, *, note: str | None = None,
-                digits: int | None = None) -> int | float:
+                digits: int | None = None, source: str | None = None,
+                inputs: list[str] | tuple[str, ...] | None = None) -> int | float:
     """Glue one number under ``key`` (not displayed) and return it at its published precision.
 
     ``unit`` is a short human unit ("FLOP", "USD", "%", "" for dimensionless); ``note`` an optional
     one-line description shown on the Numbers page; ``digits`` overrides :data:`SIG_DIGITS` (the
     significant digits a float is published with) for this key. The returned value is the
     published one, so a check in the notebook tests what the reader sees.
+
+    Provenance, shown on the Numbers page and in ``results.json``: ``source`` names the function
+    or notebook cell that made the number (default: the calling cell and its line, see
+    :func:`caller_source`); ``inputs`` lists its data inputs (default: the curated tables the
+    notebook had read through :func:`analysis.validate.read_table` when the number was glued;
+    an empty list means none, e.g. a simulation).
     """
     from IPython.display import display
 
-    data, meta = number_bundle(key, value, unit, note, digits)
+    source = source if source is not None else caller_source()
+    inputs = inputs if inputs is not None else _default_inputs()
+    data, meta = number_bundle(key, value, unit, note, digits, source, inputs)
     display(data, raw=True, metadata=meta)
     return publish(value, digits, key)
 
@@ -137,10 +191,18 @@ def headline_frame(rows) -> "pd.DataFrame":
     duplicated = frame["key"][frame["key"].duplicated()].tolist()
     if duplicated:
         raise ValueError(f"headline keys repeat: {duplicated}")
+    frame.attrs["source"] = caller_source()  # the chapter function that built the rows
     return frame
 
 
-def glue_rows(frame) -> None:
-    """Glue every row of a :func:`headline_frame` with :func:`glue_number`."""
+def glue_rows(frame, *, inputs: list[str] | tuple[str, ...] | None = None) -> None:
+    """Glue every row of a :func:`headline_frame` with :func:`glue_number`.
+
+    Each number's source is the function that built the frame (recorded by
+    :func:`headline_frame`) and the cell that glued it; ``inputs`` as in :func:`glue_number`.
+    """
+    built_by = frame.attrs.get("source", "")
+    cell = caller_source()
+    source = f"{built_by} (glued in {cell})" if built_by else cell
     for row in frame.itertuples(index=False):
-        glue_number(row.key, row.value, row.unit, note=row.note)
+        glue_number(row.key, row.value, row.unit, note=row.note, source=source, inputs=inputs)

@@ -39,6 +39,23 @@ __all__ = ["DATAPACKAGE", "DataError", "Problem", "Table", "load_datapackage", "
 DATAPACKAGE = paths.DATA / "datapackage.json"
 FIELD_TYPES = frozenset({"string", "number", "integer", "date"})
 DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
+_FILES_READ: list[str] = []  # tables checked and loaded in this process, in order (provenance)
+
+
+def files_read() -> tuple[str, ...]:
+    """The tables :func:`check_table` has read in this process (repository-relative where possible).
+
+    :func:`analysis.numbers.glue_number` records them as a number's data inputs when the caller
+    does not name them.
+    """
+    return tuple(_FILES_READ)
+
+
+def _record_read(path: Path) -> None:
+    resolved = Path(path).resolve()
+    name = resolved.relative_to(paths.ROOT).as_posix() if resolved.is_relative_to(paths.ROOT) else resolved.name
+    if name not in _FILES_READ:
+        _FILES_READ.append(name)
 
 
 class DataError(ValueError):
@@ -211,6 +228,7 @@ def check_table(path: Path, res: dict, package: dict | None = None, *, today: dt
     -------
     Table
     """
+    _record_read(path)
     from . import rules
 
     package = load_datapackage() if package is None else package

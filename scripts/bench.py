@@ -11,8 +11,10 @@ Measures, on this machine, in one run:
 4. each chapter's kernel benchmark (``scripts/bench_chapters.py``):
    throughput, achieved GFLOP/s against a dense matmul, ...;
 5. the whole test suite's wall time (``python -m pytest``), unless ``--skip-tests``;
-6. each HTML page's weight: its own bytes, and the bytes of the local scripts, stylesheets and
-   images it loads.
+6. each HTML page's weight from the browser's own resource list (``scripts/page_weight.py``):
+   what it loads in headless Chromium, split into the theme's shared files and what the page adds
+   (its HTML, the report's runtimes, images); falls back to parsing the HTML when no browser is
+   installed.
 
 Nothing here is asserted: this is measurement, kept out of the tests on purpose.
 """
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from analysis.paths import ROOT
 from bench_chapters import CHAPTER_BENCHMARKS  # beside this script (sys.path[0] when run as a script)
+from page_weight import BUDGET_BYTES, browser_page_weights
 
 JB = Path(sys.executable).with_name("jupyter-book")
 
@@ -174,10 +177,27 @@ def main() -> None:
         print(f"\ncached rebuild after a prose-only change: {cached:.1f} s, {executed} notebooks re-executed")
 
         report["pages"] = page_weights(src / "_build" / "html")
-        print("\npage weights (own HTML + local scripts, stylesheets and images it loads):")
+        print("\npage weights parsed from the HTML (own HTML + local scripts, stylesheets and images it names):")
         for row in report["pages"]:
             flag = f"  UNRESOLVED: {row['unresolved']}" if row["unresolved"] else ""
             print(f"  {kib(row['own_bytes']):>10} + {kib(row['loaded_bytes']):>10}  {row['page']}{flag}")
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium:
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("site_conftest", ROOT / "tests" / "conftest.py")
+            conftest = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(conftest)  # the browser flags the site test uses
+            CHROMIUM_ARGS = conftest.CHROMIUM_ARGS
+            rows = browser_page_weights(src / "_build" / "html", chromium, CHROMIUM_ARGS)
+            report["pages_loaded_in_browser"] = [{k: v for k, v in r.items() if k != "files"} | {
+                "files": [f["file"] for f in r["files"] if not f["shared"]]} for r in rows]
+            print(f"\nbytes loaded per page in Chromium (browser resource list; budget beyond the theme's "
+                  f"shared files: {kib(BUDGET_BYTES)}):")
+            print(f"  {'total':>10} {'shared':>10} {'page adds':>10}  page")
+            for r in rows:
+                flag = "  OVER BUDGET" if r["own_bytes"] > BUDGET_BYTES else ""
+                print(f"  {kib(r['total_bytes']):>10} {kib(r['shared_bytes']):>10} {kib(r['own_bytes']):>10}  {r['page']}{flag}")
     finally:
         shutil.rmtree(src, ignore_errors=True)
 

@@ -88,3 +88,10 @@ def test_arithmetic_chart_renders_with_named_slider():
     spec = arithmetic_multiplier_chart().to_dict()
     html = charts.render_html(spec)
     assert '"name":"gamma"' in html and '"input":"range"' in html
+
+
+def test_dark_variant_keeps_the_palette_and_lightens_text():
+    js = charts.embed_javascript()
+    assert charts.DARK_CONFIG["range"]["category"][:-1] == charts.PALETTE[:-1]
+    assert charts.DARK_CONFIG["range"]["category"][-1] == "#ffffff"  # black would vanish on dark
+    assert "data-theme" in js and "'container'" in js and js in charts.javascript_bundle()

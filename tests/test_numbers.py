@@ -95,3 +95,32 @@ def test_per_key_digits_override_is_recorded():
 def test_bad_digits_are_refused(bad):
     with pytest.raises(ValueError, match="digits"):
         numbers.publish(1.0, bad, "x")
+
+
+def test_provenance_is_recorded_with_the_number():
+    from analysis.numbers import METADATA_KEY, number_bundle
+
+    _, meta = number_bundle("x_ratio", 0.5, "", "a ratio", source="analysis.k2_fit.k2_headline_rows",
+                            inputs=["data/hardware.csv"])
+    assert meta[METADATA_KEY]["source"] == "analysis.k2_fit.k2_headline_rows"
+    assert meta[METADATA_KEY]["inputs"] == ["data/hardware.csv"]
+    with pytest.raises(TypeError, match="inputs must be a list"):
+        number_bundle("x_ratio", 0.5, inputs="data/hardware.csv")
+
+
+def test_headline_frame_names_the_function_that_built_it():
+    from analysis.numbers import headline_frame
+
+    def chapter_headline_rows():
+        return headline_frame([("n_rows", 3, "rows", "rows")])
+
+    assert chapter_headline_rows().attrs["source"].endswith(".chapter_headline_rows")
+
+
+def test_tables_read_are_recorded_as_inputs():
+    from analysis import paths
+    from analysis.validate import check_table, files_read, find_resource
+
+    res = find_resource("hardware")
+    check_table(paths.DATA / "hardware.csv", res)
+    assert "data/hardware.csv" in files_read()

@@ -80,6 +80,15 @@ def test_no_remote_scripts_styles_fonts_or_images(built_site):
     assert not offenders, "\n".join(offenders[:20])
 
 
+def test_math_is_written_as_mathml(built_site):
+    """Formulas are MathML made at build time (no math runtime to load), with their TeX as alt text."""
+    k2 = (built_site.html / "notebooks" / "k2_data_bound.html").read_text()
+    assert k2.count("<math ") > 50 and 'alttext="' in k2
+    for path in built_site.html.rglob("*.html"):
+        text = path.read_text()
+        assert 'class="math notranslate' not in text and "tex-mml-chtml.js" not in text, path.name
+
+
 def test_offline_runtimes_are_served_by_the_site(built_site):
     static = built_site.html / "_static"
     assert (static / "altair-offline.js").stat().st_size > 500_000
@@ -164,8 +173,6 @@ def test_page_draws_offline(built_site, browser, docname):
                 "[...document.querySelectorAll('.report-chart')].map(e => e.getAttribute('aria-label') || '')"
             )
             assert all(len(label) > 20 for label in labels), f"chart without alt text on {docname}"
-        if page.evaluate("document.querySelector('mjx-container') !== null || /\\\\\\(|\\$\\$/.test(document.body.innerText)"):
-            page.wait_for_function("document.querySelector('mjx-container') !== null", timeout=10_000)
         page.wait_for_timeout(200)
         ours = [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)]
         assert external == [], f"requests left the local files: {external}"
@@ -265,3 +272,212 @@ def test_non_html_builder_gets_png_charts(built_site):
     n_images = tex.count("\\sphinxincludegraphics")
     assert n_charts > 0 and n_images >= n_charts, f"{n_images} images in report.tex for {n_charts} charts"
     assert "<Chart:" not in tex and "alt.LayerChart" not in tex and "alt.Chart" not in tex
+
+
+# --------------------------------------------------------------------------- reader experience (issue 17)
+def _load_script(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+page_weight = _load_script("page_weight")
+WIDTHS = (375, 768, 1280)
+
+# axe-core rules whose serious/critical violations we accept, each with why it cannot be fixed in
+# this theme. Empty today: every page passes with zero serious or critical violations. A rule added
+# here must say why, and the test still fails on any other rule.
+AXE_ACCEPTED: dict[str, str] = {}
+AXE_BLOCKING = ("serious", "critical")
+
+# Axis-label colour and background of one chart, as drawn (light and dark variants).
+CHART_LOOK_JS = """el => {
+  const svg = el.querySelector('svg.marks');
+  const bg = svg.querySelector('rect.background') || svg.querySelector('.background');
+  const label = svg.querySelector('.role-axis-label text, .role-legend-label text, text');
+  return {background: bg ? (bg.getAttribute('fill') || getComputedStyle(bg).fill) : getComputedStyle(svg).backgroundColor,
+          svgStyle: svg.getAttribute('style') || '',
+          label: label ? (label.getAttribute('fill') || getComputedStyle(label).fill) : null,
+          theme: el.getAttribute('data-chart-theme')};
+}"""
+
+
+def _luminance(colour: str) -> float:
+    colour = colour.strip()
+    if colour.startswith("#") and len(colour) == 4:
+        colour = "#" + "".join(ch * 2 for ch in colour[1:])
+    if colour.startswith("#") and len(colour) == 7:
+        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (int(float(x)) for x in re.findall(r"[\d.]+", colour)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def _open_tracked(browser, path: Path):
+    """Like :func:`_open`, and also record the requests the page completes (its resource list)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    external, errors = [], []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL_SCHEMES)
+               else (external.append(r.request.url), r.abort()))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    finished = page_weight.track(page)
+    page.goto(path.as_uri(), wait_until="load")
+    return page, external, errors, finished
+
+
+def _uses_chart_runtime(files: list[dict]) -> bool:
+    return any(f["file"].endswith("altair-offline.js") for f in files)
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_fits_every_screen_loads_only_its_runtimes_and_passes_axe(built_site, browser, docname):
+    """No horizontal page scroll at 375/768/1280 px, charts inside the screen, only the runtimes the
+    page uses and at most BUDGET_BYTES beyond the theme's shared files (browser resource list), and
+    zero serious/critical axe-core violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    path = built_site.html / f"{docname}.html"
+    page, external, errors, finished = _open_tracked(browser, path)
+    try:
+        page_weight.settle(page)
+        page.wait_for_timeout(300)  # fonts and late scripts
+        n_charts = page.evaluate("document.querySelectorAll('.report-chart').length")
+        has_tables = page.evaluate("document.querySelector('table.dataframe, table.report-numbers') !== null")
+        weight = page_weight.measure(page, built_site.html, finished)
+        files = [f["file"] for f in weight["files"]]
+        assert _uses_chart_runtime(weight["files"]) == bool(n_charts), f"chart runtime on {docname}: {files}"
+        assert not any(f.startswith("_static/mathjax/") for f in files), f"{docname} loads MathJax: math is MathML"
+        assert any(f.endswith("report-tables.js") for f in files) == has_tables, files
+        assert weight["own_bytes"] <= page_weight.BUDGET_BYTES, (
+            f"{docname} loads {weight['own_bytes']:,} bytes beyond the theme's shared files: "
+            f"{[f for f in weight['files'] if not f['shared']]}")
+        if page.evaluate("document.querySelector('.math') !== null"):
+            raise AssertionError(f"{docname} has unconverted math (MathJax markup) left")
+
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(250)  # vega-embed redraws container-width charts on resize
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{docname} scrolls sideways by {overflow} px at {width} px"
+            outside = page.evaluate(
+                "[...document.querySelectorAll('.report-chart')].map(e => e.getBoundingClientRect())"
+                ".filter(r => r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1)).length")
+            assert outside == 0, f"{outside} charts stick out of the screen on {docname} at {width} px"
+            if width == 375 and n_charts:
+                wide = page.evaluate(
+                    "[...document.querySelectorAll('.report-chart.report-chart-fit')].filter(e => "
+                    "e.querySelector('svg.marks').getBoundingClientRect().width > e.clientWidth + 1).length")
+                assert wide == 0, f"{wide} single-view charts wider than their box at 375 px on {docname}"
+
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.wait_for_timeout(250)
+        # preload=false: axe would otherwise re-fetch every stylesheet with XHR, which file:// refuses
+        results = Axe().run(page, options={"resultTypes": ["violations"], "preload": False})
+        violations = results.response["violations"]
+        blocking = [v for v in violations if v.get("impact") in AXE_BLOCKING and v["id"] not in AXE_ACCEPTED]
+        detail = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"]) for v in blocking]
+        assert not blocking, f"axe-core on {docname}: {detail}"
+        assert external == []
+        ours = [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)]
+        assert ours == [], f"console errors: {ours}"
+    finally:
+        page.close()
+
+
+def test_charts_follow_the_dark_theme_live(built_site, browser):
+    """Toggling the theme redraws every chart with the dark variant (transparent background, light
+    axis labels) and back, without reloading the page."""
+    pages = sorted(p for p in built_site.html.rglob("*.html") if 'class="report-chart"' in p.read_text())
+    assert pages, "no chart pages"
+    checked = 0
+    for path in pages:
+        page, external, errors = _open(browser, path)
+        try:
+            page_weight.settle(page)
+            chart = page.query_selector(".report-chart")
+            light = chart.evaluate(CHART_LOOK_JS)
+            assert light["theme"] == "light" and _luminance(light["label"]) < 0.5, light
+            page.evaluate("document.documentElement.setAttribute('data-theme', 'dark')")  # what the toggle does
+            page.wait_for_function(
+                "[...document.querySelectorAll('.report-chart')].every(e => e.getAttribute('data-chart-theme') === 'dark'"
+                " && e.querySelector('svg.marks'))", timeout=20_000)
+            page.wait_for_timeout(100)
+            dark = chart.evaluate(CHART_LOOK_JS)
+            assert dark["background"] != light["background"] or dark["svgStyle"] != light["svgStyle"], (light, dark)
+            assert _luminance(dark["label"]) > 0.6, f"dark chart labels not light on {path.name}: {dark}"
+            page.evaluate("document.documentElement.setAttribute('data-theme', 'light')")
+            page.wait_for_function(
+                "[...document.querySelectorAll('.report-chart')].every(e => e.getAttribute('data-chart-theme') === 'light'"
+                " && e.querySelector('svg.marks'))", timeout=20_000)
+            assert chart.evaluate(CHART_LOOK_JS)["label"] == light["label"]
+            assert external == [] and [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)] == []
+            checked += 1
+        finally:
+            page.close()
+    assert checked == len(pages)
+
+
+def test_numbers_page_is_searchable_and_links_keys_to_their_use(built_site, browser):
+    results = json.loads((built_site.html / "results.json").read_text())
+    sample = results["k2_slope_mean"]
+    assert sample["source"] and "inputs" in sample, sample
+    assert sample["anchor"].endswith("#num-k2-slope-mean"), sample["anchor"]
+    anchored = [k for k, e in results.items() if "#" in e["anchor"]]
+    assert len(anchored) > len(results) / 2, f"only {len(anchored)} of {len(results)} keys link to a use"
+    for key in anchored:
+        page_html = (built_site.html / results[key]["anchor"].split("#")[0]).read_text()
+        assert f'id="{results[key]["anchor"].split("#")[1]}"' in page_html, key
+    evidence = [e for e in results.values() if e["chapter"] == "notebooks/evidence"]
+    assert any(any(i.endswith(".csv") for i in e["inputs"]) for e in evidence), "evidence numbers name no data file"
+
+    page, external, errors = _open(browser, built_site.html / "book" / "numbers.html")
+    try:
+        rows = lambda: page.evaluate("[...document.querySelectorAll('table.report-numbers tbody tr')].filter(r => !r.hidden).length")  # noqa: E731
+        total = rows()
+        assert total == len(results)
+        page.fill("#report-numbers-query", "k2 slope mean ci")
+        assert 1 <= rows() < 10
+        page.fill("#report-numbers-query", "")
+        page.select_option("#report-numbers-chapter", "notebooks-cost")
+        n_cost = sum(e["chapter"] == "notebooks/cost" for e in results.values())
+        assert rows() == n_cost
+        page.select_option("#report-numbers-chapter", "")
+        assert rows() == total
+        link = page.query_selector("#number-k2-slope-mean a")
+        link.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("k2_data_bound.html#num-k2-slope-mean")
+        assert page.evaluate("document.getElementById('num-k2-slope-mean').textContent.trim()") == f"{sample['value']:.3f}"
+        assert external == []
+    finally:
+        page.close()
+
+
+def test_evidence_tables_sort_and_filter_in_the_page(built_site, browser):
+    page, external, errors = _open(browser, built_site.html / "notebooks" / "evidence.html")
+    try:
+        page.wait_for_selector(".report-table-filter input")
+        table = page.query_selector_all("table.dataframe")[0]
+        visible = lambda: table.evaluate("t => [...t.tBodies[0].rows].filter(r => !r.hidden).length")  # noqa: E731
+        total = visible()
+        assert total >= 2
+        first_cell = lambda: table.evaluate("t => [...t.tBodies[0].rows][0].cells[0].textContent.trim()")  # noqa: E731
+        column = table.evaluate("t => [...t.tHead.rows].pop().cells.length") - 1
+        button = table.query_selector_all("th button.report-sort")[-1]
+        button.click()
+        values = table.evaluate(f"t => [...t.tBodies[0].rows].map(r => r.cells[{column}].textContent.trim())")
+        button.click()
+        values_desc = table.evaluate(f"t => [...t.tBodies[0].rows].map(r => r.cells[{column}].textContent.trim())")
+        assert values_desc == list(reversed(values)) or values_desc != values, "sorting did not reorder the rows"
+        box = page.query_selector_all(".report-table-filter input")[0]
+        box.fill(first_cell())
+        assert 1 <= visible() <= total
+        box.fill("zzz-no-such-row")
+        assert visible() == 0
+        assert external == [] and [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)] == []
+    finally:
+        page.close()

@@ -5,6 +5,7 @@ enable the ``report`` Altair theme and renderer.
 """
 
 from .theme import (
+    DARK_CONFIG,
     EMBED_OPTIONS,
     FONT,
     HEIGHT,
@@ -13,6 +14,7 @@ from .theme import (
     THEME,
     WIDTH,
     chart_id,
+    embed_javascript,
     enable,
     javascript_bundle,
     log_axis,
@@ -24,6 +26,7 @@ from .theme import (
 )
 
 __all__ = [
+    "DARK_CONFIG",
     "EMBED_OPTIONS",
     "FONT",
     "HEIGHT",
@@ -32,6 +35,7 @@ __all__ = [
     "THEME",
     "WIDTH",
     "chart_id",
+    "embed_javascript",
     "enable",
     "javascript_bundle",
     "log_axis",

@@ -178,7 +178,8 @@ def enable() -> None:
 def javascript_bundle() -> str:
     """The offline Vega runtime: vega + vega-lite + vega-embed from vl-convert-python.
 
-    Also pre-seeds ``window.VEGA_DEBUG`` with the versions Altair expects, so that Altair's own
+    Ends with :func:`embed_javascript`, the book's wrapper around ``vegaEmbed`` (responsive width,
+    dark variant). Also pre-seeds ``window.VEGA_DEBUG`` with the versions Altair expects, so that Altair's own
     default HTML output (if anything ever emits it) skips its CDN loader as well.
     """
     import vl_convert as vlc
@@ -193,7 +194,102 @@ def javascript_bundle() -> str:
         "window.VEGA_DEBUG = Object.assign(window.VEGA_DEBUG || {}, {"
         f"vega_version: {d.VEGA_VERSION!r}, vegalite_version: {d.VEGALITE_VERSION!r}, "
         f"vegaembed_version: {d.VEGAEMBED_VERSION!r}}});\n"
+        + embed_javascript()
     )
+
+
+#: Dark variant of the one theme: the same palette (black swapped for white), a transparent
+#: background so the chart sits on the page's dark background, and light axes, legends and titles.
+DARK_TEXT = "#ced6dd"
+DARK_CONFIG = {
+    "background": "transparent",
+    "axis": {"labelColor": DARK_TEXT, "titleColor": DARK_TEXT, "gridColor": "#3a4047",
+             "domainColor": "#9aa4ad", "tickColor": "#9aa4ad"},
+    "legend": {"labelColor": DARK_TEXT, "titleColor": DARK_TEXT},
+    "header": {"labelColor": DARK_TEXT, "titleColor": DARK_TEXT},
+    "title": {"color": DARK_TEXT, "subtitleColor": DARK_TEXT},
+    "text": {"color": DARK_TEXT},
+    "range": {"category": PALETTE[:-1] + ["#ffffff"]},
+}
+
+# Wraps vegaEmbed for the book's own charts (elements with class report-chart): single views take
+# the width of their container (so a chart fits a phone), composite views scroll inside their own
+# box, and every chart is drawn again with DARK_CONFIG when the reader switches the theme
+# (pydata-sphinx-theme sets html[data-theme]); slider and menu values survive the redraw.
+_EMBED_JS = """
+(function () {
+  var embed = window.vegaEmbed;
+  if (typeof embed !== 'function' || embed.reportWrapped) { return; }
+  var DARK = __DARK__;
+  var charts = [];
+  function isDark() { return document.documentElement.getAttribute('data-theme') === 'dark'; }
+  function merge(a, b) {
+    var out = Object.assign({}, a);
+    Object.keys(b).forEach(function (k) {
+      var v = b[k];
+      out[k] = (v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object')
+        ? merge(a[k], v) : v;
+    });
+    return out;
+  }
+  function composite(s) { return !!(s.hconcat || s.vconcat || s.concat || s.facet || s.repeat); }
+  function prepare(c) {
+    var s = JSON.parse(JSON.stringify(c.spec));
+    if (!composite(s)) {
+      s.width = 'container';
+      s.autosize = {type: 'fit-x', contains: 'padding'};
+    }
+    if (c.view && s.params) {
+      s.params.forEach(function (p) {
+        if (p.bind && !p.select) { try { p.value = c.view.signal(p.name); } catch (e) { /* not a signal */ } }
+      });
+    }
+    if (c.dark) { s.config = merge(s.config || {}, DARK); }
+    return s;
+  }
+  function draw(c) {
+    if (c.view) { c.view.finalize(); }
+    c.dark = isDark();
+    var spec = prepare(c);
+    c.el.setAttribute('data-chart-theme', c.dark ? 'dark' : 'light');
+    return embed(c.el, spec, c.opts).then(function (result) {
+      c.view = result.view;
+      if (c.el.querySelector('input, select, button')) { c.el.setAttribute('role', 'figure'); }
+      c.el.setAttribute('tabindex', '0');  // a chart wider than the screen scrolls in its box: keyboard too
+      return result;
+    });
+  }
+  function wrapped(el, spec, opts) {
+    var node = typeof el === 'string' ? document.querySelector(el) : el;
+    if (!node || !node.classList || !node.classList.contains('report-chart') || typeof spec !== 'object') {
+      return embed(el, spec, opts);
+    }
+    var c = {el: node, spec: spec, opts: opts || {}};
+    node.classList.add(composite(spec) ? 'report-chart-scroll' : 'report-chart-fit');
+    charts.push(c);
+    return draw(c);
+  }
+  Object.keys(embed).forEach(function (k) { wrapped[k] = embed[k]; });
+  wrapped.reportWrapped = true;
+  window.vegaEmbed = wrapped;
+  new MutationObserver(function () {
+    charts.forEach(function (c) {
+      if (c.dark !== isDark()) {
+        draw(c).catch(function (err) { c.el.textContent = 'Chart failed to draw: ' + err; console.error('report-chart:', err); });
+      }
+    });
+  }).observe(document.documentElement, {attributes: true, attributeFilter: ['data-theme']});
+})();
+"""
+
+
+def embed_javascript() -> str:
+    """The book's wrapper around ``vegaEmbed`` (responsive width, live dark variant); see ``_EMBED_JS``.
+
+    >>> "MutationObserver" in embed_javascript() and '"background":"transparent"' in embed_javascript()
+    True
+    """
+    return _EMBED_JS.replace("__DARK__", json.dumps(DARK_CONFIG, sort_keys=True, separators=(",", ":")))
 
 
 def log_axis(title: str, **kwargs: Any) -> alt.Axis:

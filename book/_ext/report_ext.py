@@ -3,13 +3,22 @@
 1. **Offline charts.** Writes the Vega / Vega-Lite / Vega-Embed runtime (from the bundle that
    ships inside ``vl-convert-python``) to ``_static/altair-offline.js`` and adds it, as a plain
    synchronous script, to the pages that contain a chart, and only to those.
-2. **Offline math.** Copies MathJax 3 (from the ``sphinx-mathjax-offline`` wheel, which carries
-   the files; its own extension is not loaded) to ``_static/mathjax``; ``_config.yml`` points
-   ``mathjax_path`` there, so no page loads MathJax from a CDN.
+2. **Math without a runtime.** The HTML builder writes math as MathML (``latex2mathml`` at build
+   time; browsers draw MathML natively), so no page loads a math runtime; a formula that cannot
+   be converted fails the build with its text. MathJax 3 (from the ``sphinx-mathjax-offline``
+   wheel) is still copied to ``_static/mathjax`` for ``_config.yml``'s ``mathjax_path`` should
+   the renderer ever be switched back.
 3. **Numbers.** Collects every number glued with :func:`analysis.numbers.glue_number` (the glue
    outputs that carry ``report`` metadata), checks that keys are unique across the book, writes
-   ``results.json`` at the site root and fills the ``report-numbers`` directive with a table.
-4. **Scorecard.** The scorecard notebook reads every other chapter's glued numbers while it
+   ``results.json`` at the site root and fills the ``report-numbers`` directive with a table that
+   can be searched and filtered in the page (``report-tables.js``), giving each number's
+   provenance (the function or cell that made it, its data inputs) and a link to its first use.
+4. **Anchors at glue sites.** ``{glue:text}`` is replaced by a subclass that gives the first use
+   of each key on a page the id ``num-<key>`` (underscores as hyphens), so the Numbers page can
+   link to the sentence that uses it.
+5. **Tables.** Pages with DataFrame tables (e.g. the evidence chapter) get ``report-tables.js``
+   too: each table can be sorted by a column and filtered in the page, offline.
+6. **Scorecard.** The scorecard notebook reads every other chapter's glued numbers while it
    executes: ``DLDR_GLUE_DIR`` points its kernel at myst-nb's glue files, the scorecard is read
    last and re-read (and, being ``execution_mode: force``, re-executed) whenever any page is
    rebuilt. ``scorecard.json`` is written beside ``results.json`` from the same numbers.
@@ -33,6 +42,8 @@ from analysis.numbers import GLUE_MIME, METADATA_KEY, SIG_DIGITS  # one definiti
 LOGGER = logging.getLogger(__name__)
 VEGA_JS = "altair-offline.js"
 CSS_FILE = "report.css"
+TABLES_JS = "report-tables.js"
+TABLE_MARKERS = ('class="dataframe', "report-numbers")
 RESULTS_JSON = "results.json"
 SCORECARD_JSON = "scorecard.json"
 SCORECARD_DOC = "notebooks/scorecard"
@@ -84,13 +95,103 @@ def _builder_inited(app: Sphinx) -> None:
     _copy_mathjax(app)
     static = Path(app.outdir) / "_static"
     shutil.copy2(Path(__file__).with_name(CSS_FILE), static / CSS_FILE)
+    shutil.copy2(Path(__file__).with_name(TABLES_JS), static / TABLES_JS)
     app.add_css_file(CSS_FILE)
 
 
 def _html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    if CHART_MARKER in (context.get("body") or ""):
-        # Called within html-page-context, add_js_file adds the script to this page only.
+    body = context.get("body") or ""
+    if 'role="doc-biblioentry"' in body:
+        # docutils marks each bibliography entry doc-biblioentry (deprecated in ARIA 1.2) inside a
+        # role="list"; a list needs listitem children (axe-core: aria-required-children, critical).
+        body = context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    # Called within html-page-context, add_js_file adds the script to this page only.
+    if CHART_MARKER in body:
         app.add_js_file(VEGA_JS, priority=200)
+    if any(marker in body for marker in TABLE_MARKERS):
+        app.add_js_file(TABLES_JS, priority=500, defer="defer")
+
+
+# --------------------------------------------------------------------------- math as MathML
+def _mathml(latex: str, display: str) -> str:
+    import html as _html
+
+    from latex2mathml.converter import convert
+
+    try:
+        out = convert(latex.strip(), display=display)
+    except Exception as exc:  # latex2mathml raises a variety of errors; name the formula
+        raise ValueError(f"cannot convert this formula to MathML: {latex!r} ({exc})") from exc
+    return out.replace("<math ", f'<math alttext="{_html.escape(latex.strip(), quote=True)}" ', 1)
+
+
+def _visit_math_inline(self, node) -> None:
+    try:
+        self.body.append(_mathml(node.astext(), "inline"))
+    except ValueError as exc:
+        LOGGER.warning(str(exc), location=node, type="report", subtype="math")
+        self.body.append(self.encode(node.astext()))
+    raise nodes.SkipNode
+
+
+def _visit_math_block(self, node) -> None:
+    latex = node.astext()
+    if node.get("number") and node.get("ids"):
+        self.body.append(f'<div class="math-wrapper" tabindex="0" id="{node["ids"][0]}">')
+    else:  # tabindex: a formula wider than a phone scrolls in its box, reachable by keyboard
+        self.body.append('<div class="math-wrapper" tabindex="0">')
+    try:
+        self.body.append(_mathml(latex, "block"))
+    except ValueError as exc:
+        LOGGER.warning(str(exc), location=node, type="report", subtype="math")
+        self.body.append(self.encode(latex))
+    self.body.append("</div>\n")
+    raise nodes.SkipNode
+
+
+# --------------------------------------------------------------------------- anchors at glue sites
+def anchor_id(key: str) -> str:
+    """The HTML id of a key's first use on its page (``num-`` and the key with hyphens)."""
+    return "num-" + key.replace("_", "-")
+
+
+def _glue_text_role():
+    from myst_nb.ext.glue.roles import PasteTextRole
+
+    class AnchoredPasteTextRole(PasteTextRole):
+        """``{glue:text}`` whose first use of a key on a page carries the id :func:`anchor_id`."""
+
+        def run(self):
+            result, messages = super().run()
+            key = self.text.rsplit(":", 1)[0] if ":" in self.text else self.text
+            if "::" in key or not result or not isinstance(result[0], nodes.inline):
+                return result, messages
+            env = self.document.settings.env
+            used = env.temp_data.setdefault("report_glue_used", set())
+            if key not in used:
+                used.add(key)
+                result[0]["ids"].append(anchor_id(key))
+                result[0]["classes"].append("report-number")
+                uses = getattr(env, "report_glue_uses", None)
+                if uses is None:
+                    uses = env.report_glue_uses = {}
+                uses.setdefault(env.docname, set()).add(key)
+            return result, messages
+
+    return AnchoredPasteTextRole()
+
+
+def _env_purge_doc(app, env, docname) -> None:
+    getattr(env, "report_glue_uses", {}).pop(docname, None)
+
+
+def _env_merge_info(app, env, docnames, other) -> None:
+    uses = getattr(env, "report_glue_uses", None)
+    if uses is None:
+        uses = env.report_glue_uses = {}
+    for doc in docnames:
+        if doc in getattr(other, "report_glue_uses", {}):
+            uses[doc] = other.report_glue_uses[doc]
 
 
 # --------------------------------------------------------------------------- glued numbers
@@ -141,6 +242,10 @@ def collect_numbers(app: Sphinx) -> dict[str, dict]:
                 entry["digits"] = meta.get("digits", SIG_DIGITS)
             if meta.get("note"):
                 entry["note"] = meta["note"]
+            entry["source"] = meta.get("source", "")
+            entry["inputs"] = list(meta.get("inputs", []))
+            used_here = key in getattr(env, "report_glue_uses", {}).get(docname, set())
+            entry["anchor"] = entry["page"] + (f"#{anchor_id(key)}" if used_here else "")
             numbers[key] = entry
     return dict(sorted(numbers.items()))
 
@@ -177,6 +282,35 @@ def _toc_order(app: Sphinx) -> list[str]:
     return order
 
 
+def _slug(docname: str) -> str:
+    return docname.replace("/", "-").replace("_", "-")
+
+
+def _filter_controls(chapters: list[tuple[str, str]]) -> nodes.raw:
+    import html as _html
+
+    options = "".join(
+        f'<option value="{_html.escape(_slug(doc))}">{_html.escape(title)}</option>' for doc, title in chapters
+    )
+    return nodes.raw("", (
+        '<div class="report-numbers-filter" role="search">'
+        '<label>Find a key or word <input type="search" id="report-numbers-query" '
+        'placeholder="e.g. gamma, usd, slope" autocomplete="off"></label> '
+        f'<label>Chapter <select id="report-numbers-chapter"><option value="">all chapters</option>{options}'
+        '</select></label> '
+        '<span id="report-numbers-count" aria-live="polite"></span>'
+        '</div>'
+    ), format="html")
+
+
+def _provenance(entry: dict) -> nodes.paragraph:
+    para = nodes.paragraph(classes=["report-provenance"])
+    para += nodes.Text(entry.get("source") or "not recorded")
+    inputs = entry.get("inputs", [])
+    para += nodes.Text("; data read by then: " + (", ".join(inputs) if inputs else "none (no data file)"))
+    return para
+
+
 def _numbers_table(app: Sphinx, fromdocname: str, numbers: dict[str, dict]) -> list[nodes.Node]:
     order = {doc: i for i, doc in enumerate(_toc_order(app))}
     chapters = sorted({e["chapter"] for e in numbers.values()}, key=lambda d: (order.get(d, len(order)), d))
@@ -185,35 +319,42 @@ def _numbers_table(app: Sphinx, fromdocname: str, numbers: dict[str, dict]) -> l
         f"{SIG_DIGITS} significant digits (a key that needs another precision says so in results.json, "
         f"field digits); counts and years are exact integers. The prose prints fewer digits where "
         f"it says so; this table and results.json hold the published value."))]
-    for chapter in chapters:
+    titles = [(c, next(e["title"] for e in numbers.values() if e["chapter"] == c)) for c in chapters]
+    out.append(_filter_controls(titles))
+    for chapter, title in titles:
         entries = {k: e for k, e in numbers.items() if e["chapter"] == chapter}
-        title = next(iter(entries.values()))["title"]
+        section = nodes.container(classes=["report-numbers-section"], ids=[f"numbers-{_slug(chapter)}"])
         heading = nodes.paragraph(classes=["report-numbers-chapter"])
         heading += nodes.strong("", "", nodes.reference(
             "", title, internal=True, refuri=app.builder.get_relative_uri(fromdocname, chapter)))
         heading += nodes.Text(f" ({len(entries)} numbers)")
-        out.append(heading)
+        section += heading
         table = nodes.table(classes=["report-numbers"])
-        group = nodes.tgroup(cols=3)
+        group = nodes.tgroup(cols=4)
         table += group
-        for width in (36, 22, 42):
+        for width in (30, 16, 30, 24):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         group += head
         row = nodes.row()
-        for label in ("key", "value", "what it is"):
+        for label in ("key (links to its use)", "value", "what it is", "made by, from"):
             row += nodes.entry("", nodes.paragraph(text=label))
         head += row
         body = nodes.tbody()
         group += body
         for key, entry in entries.items():
             row = nodes.row(ids=[f"number-{key.replace('_', '-')}"])
-            row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=key)))
+            target = app.builder.get_relative_uri(fromdocname, chapter) + (
+                "#" + entry["anchor"].split("#", 1)[1] if "#" in entry.get("anchor", "") else "")
+            row += nodes.entry("", nodes.paragraph("", "", nodes.reference(
+                "", "", nodes.literal(text=key), internal=True, refuri=target)))
             value = _format_value(entry["value"], entry.get("digits", SIG_DIGITS)) + (f" {entry['unit']}" if entry["unit"] else "")
             row += nodes.entry("", nodes.paragraph(text=value))
             row += nodes.entry("", nodes.paragraph(text=entry.get("note", "")))
+            row += nodes.entry("", _provenance(entry))
             body += row
-        out.append(table)
+        section += table
+        out.append(section)
     return out
 
 
@@ -268,6 +409,10 @@ def setup(app: Sphinx):
         latex=(lambda self, node: None, lambda self, node: None),
     )
     app.add_directive("report-numbers", ReportNumbersDirective)
+    app.add_html_math_renderer("mathml", (_visit_math_inline, None), (_visit_math_block, None))
+    app.add_role_to_domain("glue", "text", _glue_text_role(), override=True)
+    app.connect("env-purge-doc", _env_purge_doc)
+    app.connect("env-merge-info", _env_merge_info)
     app.connect("builder-inited", _builder_inited)
     app.connect("html-page-context", _html_page_context)
     app.connect("doctree-resolved", _doctree_resolved)
