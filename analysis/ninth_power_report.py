@@ -55,6 +55,7 @@ def summary(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
     pair = rb.alexnet_nasnet(models, hardware)
     peers = rb.peer_summary(tables.load_peer_figures())
     infl = rb.influence_table(d)
+    by_paper = rb.paper_influence(d)
     from . import eiv
 
     lx, ly, unc = np.log(d["compute"].to_numpy()), np.log(d["error"].to_numpy()), math.log(10) * d["unc"].to_numpy()
@@ -89,6 +90,11 @@ def summary(models: pd.DataFrame, hardware: pd.DataFrame) -> dict:
         "delta_aic_floor": float(forms.set_index("form").loc["floor-aware", "delta_aic"]),
         "delta_aic_exponential": float(forms.set_index("form").loc["exponential", "delta_aic"]),
         "top_influence_model": infl.iloc[0]["model"], "top_influence_change": float(infl.iloc[0]["gamma_change"]),
+        "paper_influence": by_paper,
+        "largest_paper_rows": int(by_paper.iloc[0]["n_rows"]),
+        "gamma_without_largest_paper": float(by_paper.iloc[0]["gamma_without"]),
+        "gamma_lopo_min": float(by_paper["gamma_without"].min()),
+        "gamma_lopo_max": float(by_paper["gamma_without"].max()),
     }
     out["comparison"] = comparison_table(out)
     return out

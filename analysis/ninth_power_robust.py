@@ -42,6 +42,47 @@ def influence_table(d: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("gamma_change", key=np.abs, ascending=False).reset_index(drop=True)
 
 
+def paper_influence(d: pd.DataFrame) -> pd.DataFrame:
+    """Gamma without each paper's rows (leave one paper out), for one selection.
+
+    A paper that reports a sweep of many variants (e.g. a model zoo) enters the fit as many rows;
+    cluster-robust errors widen the interval for that, but the point estimate can still lean on it.
+
+    Parameters
+    ----------
+    d : pandas.DataFrame
+        A selection from :func:`analysis.ninth_power.select` (columns ``paper``, ``compute``, ``error``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per paper: ``paper``, ``n_rows``, ``gamma_without`` (OLS of ln error on ln compute
+        without that paper) and ``gamma_change`` against all rows, sorted by rows, most first.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> c = np.logspace(18, 22, 12)
+    >>> d = pd.DataFrame({"paper": ["a"] * 8 + ["b", "c", "d", "e"], "compute": c, "error": 50 * (c / 1e18) ** -0.1})
+    >>> t = paper_influence(d)
+    >>> t.iloc[0]["paper"], int(t.iloc[0]["n_rows"]), round(float(t.iloc[0]["gamma_without"]), 6)
+    ('a', 8, 10.0)
+    """
+    x, y = np.log(d["compute"].to_numpy(dtype=float)), np.log(d["error"].to_numpy(dtype=float))
+    papers = d["paper"].to_numpy()
+
+    def gamma(mask):
+        b = np.polyfit(x[mask], y[mask], 1)[0] if mask.sum() >= 3 else np.nan
+        return -1 / b if b < 0 else math.inf
+
+    g_all = gamma(np.ones(len(d), dtype=bool))
+    rows = [{"paper": p, "n_rows": int((papers == p).sum()), "gamma_without": gamma(papers != p)}
+            for p in pd.unique(papers)]
+    out = pd.DataFrame(rows)
+    out["gamma_change"] = out["gamma_without"] - g_all
+    return out.sort_values(["n_rows", "paper"], ascending=[False, True]).reset_index(drop=True)
+
+
 def start_year_table(data: pd.DataFrame, years=range(2012, 2021), measure: str = "burden", subset: str = "single") -> pd.DataFrame:
     rows = []
     for y in years:

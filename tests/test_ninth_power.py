@@ -177,3 +177,25 @@ def test_compute_for_error_on_the_headline_is_ordered_and_consistent(models):
     assert math.log(10.0) == pytest.approx(fit.intercept + fit.slope * math.log(point))
     # a lower target needs more compute
     assert npw.compute_for_error(fit, 5.0)[0] > point
+
+
+def test_leaving_out_a_paper_finds_the_sweep_that_moves_gamma():
+    """A paper with many rows on a steeper line than the rest must show up as the one that moves gamma."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis import ninth_power_robust as rb
+
+    rng = np.random.default_rng(0)
+    c_other = np.logspace(18, 23, 20)
+    c_sweep = np.logspace(22, 23, 15)
+    d = pd.DataFrame({
+        "paper": [f"p{i}" for i in range(20)] + ["sweep"] * 15,
+        "compute": np.concatenate([c_other, c_sweep]),
+        "error": np.concatenate([40 * (c_other / 1e18) ** (-1 / 8) * np.exp(rng.normal(0, 0.02, 20)),
+                                 0.6 * 40 * (c_sweep / 1e18) ** (-1 / 8)]),  # below the others' line
+    })
+    t = rb.paper_influence(d)
+    assert t.iloc[0]["paper"] == "sweep" and t.iloc[0]["n_rows"] == 15
+    assert abs(t.iloc[0]["gamma_without"] - 8) < 0.5  # without the sweep, the other papers' gamma
+    assert t["gamma_change"].abs().idxmax() == 0 and t.iloc[0]["gamma_change"] > 1  # it moves gamma most
