@@ -76,7 +76,7 @@ def _doctree_resolved(app: Sphinx, doctree, docname: str) -> None:
     title = app.env.titles[docname].astext() if docname in app.env.titles else docname
     figures = downloads.figure_downloads(
         source, json.loads(glue_path.read_text(encoding="utf-8")), chapter=docname,
-        source_path=str(source_path.relative_to(paths.ROOT)), title=title)
+        source_path=source_path.relative_to(app.srcdir).as_posix(), title=title)
     downloads.write_downloads(figures, Path(app.outdir).joinpath(*FOLDER))
     by_name = {f.name: f for f in figures}
     prefix = "../" * docname.count("/") + "/".join(FOLDER)
