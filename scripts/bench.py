@@ -187,6 +187,7 @@ def main() -> None:
 
             spec = importlib.util.spec_from_file_location("site_conftest", ROOT / "tests" / "conftest.py")
             conftest = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = conftest  # dataclasses look their module up while the class is made
             spec.loader.exec_module(conftest)  # the browser flags the site test uses
             CHROMIUM_ARGS = conftest.CHROMIUM_ARGS
             rows = browser_page_weights(src / "_build" / "html", chromium, CHROMIUM_ARGS)
