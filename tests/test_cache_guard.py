@@ -12,11 +12,12 @@ cache_guard = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(cache_guard)
 
 
-def _build_dir(tmp_path: Path, stamp: str) -> Path:
+def _build_dir(tmp_path: Path, stamp: str, ext_stamp: str | None = None) -> Path:
     build = tmp_path / "_build"
     for d in (".jupyter_cache", ".doctrees", "html"):
         (build / d).mkdir(parents=True)
     (build / ".inputs-hash").write_text(stamp + "\n")
+    (build / ".extensions-hash").write_text((ext_stamp or cache_guard.extensions_hash()) + "\n")
     return build
 
 
@@ -35,3 +36,12 @@ def test_unchanged_inputs_keep_the_cache(tmp_path):
     build = _build_dir(tmp_path, cache_guard.inputs_hash())
     cache_guard.main(str(build))
     assert (build / ".jupyter_cache").exists() and (build / ".doctrees").exists()
+
+
+def test_changed_extensions_rewrite_pages_without_re_executing(tmp_path):
+    # an edit to book/_ext (say, how equations are numbered) reaches every page, and no notebook runs
+    build = _build_dir(tmp_path, cache_guard.inputs_hash(), ext_stamp="an-old-hash")
+    cache_guard.main(str(build))
+    assert (build / ".jupyter_cache").exists()
+    assert not (build / ".doctrees").exists()
+    assert (build / ".extensions-hash").read_text().strip() == cache_guard.extensions_hash()

@@ -111,6 +111,13 @@ def test_every_figure_and_table_directive_has_a_name():
         for m in re.finditer(r"^```\{(glue:figure|figure|table|list-table|math)\}[^\n]*\n((?::[^\n]*\n)*)", text, re.M):
             if not re.search(r"^:(name|label):", m.group(2), re.M):
                 unnamed.append(f"{path.name}: {m.group(0).splitlines()[0]}")
+        # a $$ display equation needs a label after its closing $$, "$$ (eq-name)", to be numbered
+        opened = False
+        for line in text.splitlines():
+            if line.startswith("$$"):
+                if opened and not re.match(r"^\$\$\s*\(eq-[a-z0-9-]+\)\s*$", line):
+                    unnamed.append(f"{path.name}: display equation without a label")
+                opened = not opened
         # a bare Markdown table (outside a table directive) has no number either
         in_table = False
         for line in text.splitlines():
@@ -120,4 +127,4 @@ def test_every_figure_and_table_directive_has_a_name():
                 in_table = False
             elif re.match(r"^\|\s*:?-{3,}", line) and not in_table:
                 unnamed.append(f"{path.name}: bare Markdown table at {line[:40]!r}")
-    assert not unnamed, "figures/tables without :name: (no number, no link target): " + "; ".join(unnamed)
+    assert not unnamed, "figures/tables/equations without a name (no number, no link target): " + "; ".join(unnamed)

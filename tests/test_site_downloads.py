@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from analysis.charts.downloads import report_version
+from analysis.paths import ROOT
 
 pytestmark = pytest.mark.site
 
@@ -128,3 +129,22 @@ def test_every_figure_and_table_has_a_number_and_a_link_target(built_site):
             assert ident.group(1) not in seen, f"link target {ident.group(1)} used twice"
             seen[ident.group(1)] = page.name
     assert sum(1 for k in seen if k.startswith("fig-")) >= 16 and "tab-k4-frontier" in seen
+
+
+def test_every_display_equation_has_a_number_and_a_link_target(built_site):
+    # each "$$ (eq-name)" of the sources is an anchor "equation-eq-name" carrying its number "(N)"
+    labels = sorted(
+        m.group(1)
+        for path in sorted((ROOT / "notebooks").glob("*.md")) + sorted((ROOT / "book").glob("*.md"))
+        for m in re.finditer(r"^\$\$\s*\((eq-[a-z0-9-]+)\)\s*$", path.read_text(encoding="utf-8"), re.M)
+    )
+    assert len(labels) >= 3
+    html = "".join(p.read_text(encoding="utf-8") for p in sorted(built_site.html.rglob("*.html")))
+    numbers = []
+    for label in labels:
+        m = re.search(rf'id="equation-{label}"><span class="eqno">\((\d+)\)<a class="headerlink" '
+                      rf'href="#equation-{label}"', html)
+        assert m, f"equation {label}: no number or no link target in the built site"
+        numbers.append(int(m.group(1)))
+    assert len(set(numbers)) == len(numbers), f"two equations share a number: {dict(zip(labels, numbers))}"
+    assert html.count('class="math-wrapper"') == html.count('class="math-wrapper" tabindex="0" id="equation-')

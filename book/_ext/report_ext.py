@@ -140,6 +140,12 @@ def _visit_math_block(self, node) -> None:
         self.body.append(f'<div class="math-wrapper" tabindex="0" id="{node["ids"][0]}">')
     else:  # tabindex: a formula wider than a phone scrolls in its box, reachable by keyboard
         self.body.append('<div class="math-wrapper" tabindex="0">')
+    if node.get("number"):  # "(2.1)" as Sphinx's own renderers write it, with a link to itself
+        from sphinx.util.math import get_node_equation_number
+
+        self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
+        self.add_permalink_ref(node, "Link to this equation")
+        self.body.append("</span>")
     try:
         self.body.append(_mathml(latex, "block"))
     except ValueError as exc:
