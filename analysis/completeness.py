@@ -93,6 +93,7 @@ def second_edition_counts(frame: pd.DataFrame) -> dict[str, int]:
         "n_ensembles": int((frame["ensemble_size"] > 1).sum()),
         "n_precision_by_rule": int((frame["training_precision_source"] == "rule").sum()),
         "n_precision_from_paper": int((frame["training_precision_source"] == "paper").sum()),
+        "n_precision_from_code": int((frame["training_precision_source"] == "code").sum()),
         "n_with_real": int(frame["top1_error_real_pct"].notna().sum()),
         "n_with_v2": int(frame["top1_error_v2_pct"].notna().sum()),
     }

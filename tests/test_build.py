@@ -142,6 +142,18 @@ def test_burden_at_training_precision_and_authors_convention():
     F.training_precision(row2, _cur(training_precision="fp32"), [], hw)
     F.hardware_burden(row2, {}, [], hw)
     assert row2["hardware_burden_flop"] == pytest.approx(row["hardware_burden_authors_convention_flop"])
+    assert row2["training_precision_source"] == "paper"
+    # read from the released training configuration (status estimated): source 'code', same peak,
+    # and no allowance for the rule's choice in the row's uncertainty
+    row3 = _row(accelerator="V100", accelerator_count=8, train_hours=10, hardware_source="paper", publication_date="2020-12-23")
+    cur3 = _cur(training_precision="fp32")
+    cur3["training_precision"]["status"] = "estimated"
+    F.training_precision(row3, cur3, [], hw)
+    F.hardware_burden(row3, {}, [], hw)
+    assert (row3["training_precision"], row3["training_precision_source"]) == ("fp32", "code")
+    assert row3["hardware_burden_flop"] == pytest.approx(row["hardware_burden_authors_convention_flop"])
+    assert "precision_by_rule" not in U.burden_components(row3)
+    assert "precision_by_rule" in U.burden_components(row)
     # TPU: per chip; the authors' convention is their per-device figure / 4 chips
     tpu = _row(accelerator="TPU v3", accelerator_count=256, train_hours=1, hardware_source="paper")
     F.training_precision(tpu, {}, [], hw)

@@ -196,9 +196,12 @@ def precision_rule(kind: str, has_tensor_16bit: bool, date: pd.Timestamp) -> str
 
 
 def training_precision(row: dict, cur: dict, notes: list[str], hw: pd.DataFrame) -> None:
-    """training_precision from the paper (curated), else :func:`precision_rule` (source 'rule')."""
+    """training_precision curated (source 'paper' when the paper states it, status ``reported``;
+    'code' when it is read from the training configuration released with the paper, status
+    ``estimated``), else :func:`precision_rule` (source 'rule')."""
     if "training_precision" in cur:
-        row["training_precision"], row["training_precision_source"] = cval(cur, "training_precision"), "paper"
+        source = "paper" if cur["training_precision"]["status"] == "reported" else "code"
+        row["training_precision"], row["training_precision_source"] = cval(cur, "training_precision"), source
         notes.append(curated_note(cur, "training_precision"))
         return
     if not row["accelerator"]:
